@@ -1,0 +1,15 @@
+/**
+ * The list of CLI commands. Each module exports a `register` function; the order
+ * here is the order of `lifeboat --help`.
+ */
+import type { Command } from 'commander';
+import type { CliIo } from '../output';
+
+export type RegisterCommand = (
+  program: Command,
+  io: CliIo,
+  signal: AbortSignal,
+  setExitCode: (code: number) => void,
+) => void;
+
+export const COMMANDS: RegisterCommand[] = [];

@@ -1,0 +1,45 @@
+/**
+ * The i18n resources every side uses: the renderer (react-i18next), the CLI and the
+ * rescue system's menu. One JSON file per namespace and language; `en` and `fr` must
+ * hold exactly the same keys (locales.test.ts fails otherwise).
+ */
+import i18next, { type i18n as I18n, type TFunction } from 'i18next';
+import type { Language } from '../api';
+import enCommon from './locales/en/common.json';
+import frCommon from './locales/fr/common.json';
+import enErrors from './locales/en/errors.json';
+import frErrors from './locales/fr/errors.json';
+import enFlash from './locales/en/flash.json';
+import frFlash from './locales/fr/flash.json';
+import enCli from './locales/en/cli.json';
+import frCli from './locales/fr/cli.json';
+
+export const NAMESPACES = ['common', 'errors', 'flash', 'cli'] as const;
+export type Namespace = (typeof NAMESPACES)[number];
+
+export const resources = {
+  en: { common: enCommon, errors: enErrors, flash: enFlash, cli: enCli },
+  fr: { common: frCommon, errors: frErrors, flash: frFlash, cli: frCli },
+} satisfies Record<Language, Record<Namespace, unknown>>;
+
+/** Maps a POSIX or BCP-47 locale (fr_FR.UTF-8, fr-CA, C) to a supported language. */
+export function languageFromLocale(locale: string | undefined | null): Language {
+  const l = (locale ?? '').toLowerCase();
+  return l.startsWith('fr') ? 'fr' : 'en';
+}
+
+/** A standalone i18next instance (the CLI and the rescue menu; the renderer adds react-i18next). */
+export async function createI18n(lng: Language): Promise<{ i18n: I18n; t: TFunction }> {
+  const i18n = i18next.createInstance();
+  const t = await i18n.init({
+    lng,
+    fallbackLng: false,
+    resources,
+    ns: [...NAMESPACES],
+    defaultNS: 'common',
+    interpolation: { escapeValue: false },
+    returnNull: false,
+    showSupportNotice: false,
+  });
+  return { i18n, t };
+}

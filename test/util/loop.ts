@@ -1,0 +1,69 @@
+/**
+ * Real loop devices for integration tests: they stand in for USB sticks and disks.
+ *
+ * Only the loop devices a test created are detached; `partx -a` makes partition nodes
+ * because there is no udev on these machines.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, openSync, ftruncateSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface LoopDevice {
+  device: string;
+  file: string;
+  detach(): void;
+}
+
+export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** Whether loop devices can be made here (root and losetup present). */
+export function canUseLoop(): boolean {
+  if (!isRoot) return false;
+  try {
+    execFileSync('losetup', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The reason printed when loop tests are skipped, so the output says why. */
+export const loopSkipReason = 'needs root and losetup to create loop devices';
+
+const scratch: string[] = [];
+
+export function scratchDir(prefix = 'lifeboat-test-'): string {
+  const d = mkdtempSync(join(process.env.LIFEBOAT_TEST_TMP ?? tmpdir(), prefix));
+  scratch.push(d);
+  return d;
+}
+
+export function cleanupScratch(): void {
+  for (const d of scratch.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/** Creates a sparse backing file of `size` bytes and attaches it as a loop device. */
+export function makeLoop(size: number, opts: { dir?: string; readOnly?: boolean; file?: string } = {}): LoopDevice {
+  const file = opts.file ?? join(opts.dir ?? scratchDir(), `disk-${Date.now()}-${Math.random().toString(36).slice(2)}.img`);
+  if (!opts.file) {
+    const fd = openSync(file, 'w');
+    ftruncateSync(fd, size);
+    closeSync(fd);
+  }
+  const args = ['-f', '-P', '--show'];
+  if (opts.readOnly) args.push('-r');
+  args.push(file);
+  const device = execFileSync('losetup', args, { encoding: 'utf8' }).trim();
+  return {
+    device,
+    file,
+    detach() {
+      try {
+        execFileSync('losetup', ['-d', device], { stdio: 'ignore' });
+      } catch {
+        /* already gone (a test may detach it mid-write on purpose) */
+      }
+    },
+  };
+}
