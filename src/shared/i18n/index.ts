@@ -13,13 +13,17 @@ import enFlash from './locales/en/flash.json';
 import frFlash from './locales/fr/flash.json';
 import enCli from './locales/en/cli.json';
 import frCli from './locales/fr/cli.json';
+import enMedia from './locales/en/media.json';
+import frMedia from './locales/fr/media.json';
+import enRescue from './locales/en/rescue.json';
+import frRescue from './locales/fr/rescue.json';
 
-export const NAMESPACES = ['common', 'errors', 'flash', 'cli'] as const;
+export const NAMESPACES = ['common', 'errors', 'flash', 'cli', 'media', 'rescue'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
 
 export const resources = {
-  en: { common: enCommon, errors: enErrors, flash: enFlash, cli: enCli },
-  fr: { common: frCommon, errors: frErrors, flash: frFlash, cli: frCli },
+  en: { common: enCommon, errors: enErrors, flash: enFlash, cli: enCli, media: enMedia, rescue: enRescue },
+  fr: { common: frCommon, errors: frErrors, flash: frFlash, cli: frCli, media: frMedia, rescue: frRescue },
 } satisfies Record<Language, Record<Namespace, unknown>>;
 
 /** Maps a POSIX or BCP-47 locale (fr_FR.UTF-8, fr-CA, C) to a supported language. */

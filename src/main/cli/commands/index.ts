@@ -4,6 +4,8 @@
  */
 import type { Command } from 'commander';
 import type { CliIo } from '../output';
+import { registerMedia } from './media';
+import { registerDoctor } from './doctor';
 
 export type RegisterCommand = (
   program: Command,
@@ -12,4 +14,4 @@ export type RegisterCommand = (
   setExitCode: (code: number) => void,
 ) => void;
 
-export const COMMANDS: RegisterCommand[] = [];
+export const COMMANDS: RegisterCommand[] = [registerMedia, registerDoctor];

@@ -1,0 +1,75 @@
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../index';
+import { makeFakeSet } from '../../../../test/qemu/fake-set';
+
+const dir = mkdtempSync(join(tmpdir(), 'lifeboat-media-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const kernelName = existsSync('/boot') ? readdirSync('/boot').find((f) => f.startsWith('vmlinuz-')) : undefined;
+
+async function cli(args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((out += String(s)), true));
+  try {
+    return { code: await main(args), out };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe('lifeboat media refusals (exit 2, nothing written)', () => {
+  it('refuses a missing kernel, naming it', async () => {
+    const iso = join(dir, 'k.iso');
+    const r = await cli(['media', '--rescue-only', '--iso', iso, '--kernel', join(dir, 'no-vmlinuz'), '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.out.trim().split('\n').pop()!)).toMatchObject({ type: 'error', code: 'kernel-missing', params: { path: join(dir, 'no-vmlinuz') } });
+    expect(readdirSync(dir).filter((f) => f.startsWith('k.iso'))).toEqual([]);
+  });
+
+  it('refuses a kernel without its modules', async () => {
+    const fake = join(dir, 'vmlinuz-0.0.0-nomods');
+    writeFileSync(fake, 'not a kernel');
+    const r = await cli(['media', '--rescue-only', '--iso', join(dir, 'm.iso'), '--kernel', fake]);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('/lib/modules/0.0.0-nomods');
+  });
+
+  it('refuses to build from a damaged set and leaves no ISO behind', async () => {
+    const set = join(dir, 'set');
+    makeFakeSet(set);
+    writeFileSync(join(set, 'archives/root.tar.zst.000'), 'damaged');
+    const iso = join(dir, 'broken.iso');
+    const args = ['media', '--set', set, '--embed', '--iso', iso, '--json'];
+    if (kernelName) args.push('--kernel', `/boot/${kernelName}`);
+    const r = await cli(args);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('"code":"set-part-corrupt"');
+    expect(readdirSync(dir).filter((f) => f.startsWith('broken.iso') || f.startsWith('.broken.iso'))).toEqual([]);
+  });
+
+  it('refuses contradictory or missing choices', async () => {
+    expect((await cli(['media', '--iso', join(dir, 'x.iso')])).code).toBe(2);
+    expect((await cli(['media', '--rescue-only'])).code).toBe(2);
+    expect((await cli(['media', '--rescue-only', '--embed', '--iso', join(dir, 'x.iso')])).code).toBe(2);
+    expect(existsSync(join(dir, 'x.iso'))).toBe(false);
+  });
+});
+
+describe('lifeboat doctor', () => {
+  it('exits 1 and says what to install when the kernel is missing', async () => {
+    const r = await cli(['doctor', '--kernel', join(dir, 'none')]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('linux-image-amd64');
+  });
+
+  it.skipIf(!kernelName)('exits 0 when everything needed for an ISO is here (needs /boot/vmlinuz-*)', async () => {
+    const r = await cli(['doctor', '--json', '--kernel', `/boot/${kernelName}`]);
+    expect(JSON.parse(r.out)).toMatchObject({ type: 'doctor', ok: true, media: 'iso' });
+    expect(r.code).toBe(0);
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * `lifeboat media`: builds rescue media.
+ *
+ *   lifeboat media --set SETDIR (--iso FILE | --usb DEVICE | --pxe DIR) [--embed] [--kernel FILE]
+ *                  [--modules DIR] [--append "ARGS"] [--lang en|fr] [--timeout S] [--yes] [--json]
+ *   lifeboat media --rescue-only --iso FILE
+ */
+import { Option, type Command } from 'commander';
+import type { RegisterCommand } from './index';
+import { emitJson, progressPrinter } from '../output';
+import { LifeboatError } from '../../../shared/errors';
+import { formatBytes } from '../../../shared/format';
+import { createJobContext } from '../../engine/job';
+import { buildMedia } from '../../engine/media/build';
+import type { Language } from '../../../shared/api';
+
+interface MediaFlags {
+  set?: string;
+  iso?: string;
+  usb?: string;
+  pxe?: string;
+  rescueOnly?: boolean;
+  embed?: boolean;
+  kernel?: string;
+  modules?: string;
+  append?: string;
+  lang?: Language;
+  timeout?: string;
+  yes?: boolean;
+}
+
+export const registerMedia: RegisterCommand = (program: Command, io, signal, setExitCode) => {
+  program
+    .command('media')
+    .description(io.t('media:command.description'))
+    .option('--set <dir>', io.t('media:command.set'))
+    .option('--iso <file>', io.t('media:command.iso'))
+    .option('--usb <device>', io.t('media:command.usb'))
+    .option('--pxe <dir>', io.t('media:command.pxe'))
+    .option('--rescue-only', io.t('media:command.rescueOnly'))
+    .option('--embed', io.t('media:command.embed'))
+    .option('--kernel <file>', io.t('media:command.kernel'))
+    .option('--modules <dir>', io.t('media:command.modules'))
+    .option('--append <args>', io.t('media:command.append'))
+    .addOption(new Option('--lang <lang>', io.t('media:command.lang')).choices(['en', 'fr']))
+    .option('--timeout <seconds>', io.t('media:command.timeout'))
+    .option('--yes', io.t('media:command.yes'))
+    .option('--json', io.t('media:command.json'))
+    .action(async (o: MediaFlags) => {
+      const outputs = [o.iso, o.usb, o.pxe].filter(Boolean).length;
+      const refuse = (field: string, reason: string) => {
+        throw new LifeboatError('invalid-request', { field, reason }, `${field}: ${reason}`);
+      };
+      if (outputs !== 1) refuse('--iso/--usb/--pxe', io.t('media:needOutput'));
+      if (!o.set && !o.rescueOnly) refuse('--set', io.t('media:needSet'));
+      if (o.embed && !o.set) refuse('--embed', io.t('media:embedNeedsSet'));
+      if (o.usb) refuse('--usb', io.t('media:notYet', { what: '--usb' }));
+      const timeout = o.timeout !== undefined ? Number(o.timeout) : undefined;
+      if (timeout !== undefined && !(timeout >= 0 && timeout <= 600)) refuse('--timeout', '0…600');
+
+      const printer = progressPrinter(io);
+      const ctx = createJobContext('media', {
+        signal,
+        onProgress: printer.update,
+        onLog: (l) => process.env.LIFEBOAT_VERBOSE && io.err(l + '\n'),
+      });
+      try {
+        const result = await buildMedia(
+          {
+            set: o.set,
+            embed: o.embed,
+            iso: o.iso,
+            pxe: o.pxe,
+            kernel: o.kernel,
+            modules: o.modules,
+            append: o.append,
+            lang: o.lang ?? io.lang,
+            timeout,
+          },
+          ctx,
+        );
+        printer.stop();
+        if (io.json) emitJson(io, { type: 'result', ...result });
+        else {
+          io.out(io.t('media:done', { path: result.path, size: formatBytes(result.bytes, io.lang), seconds: result.seconds.toFixed(1) }) + '\n');
+          io.out(io.t('media:manifest', { path: result.manifestPath }) + '\n');
+          if (result.missingTools.length) io.out(io.t('media:missingTools', { tools: result.missingTools.join(', ') }) + '\n');
+        }
+        setExitCode(0);
+      } finally {
+        printer.stop();
+      }
+    });
+};
