@@ -1,0 +1,266 @@
+/**
+ * `lifeboat backup`: records the layout and archives every filesystem under a root
+ * into a new backup set (see DESIGN.md, "The backup set").
+ *
+ * Order: refuse a non-empty destination before any work; inventory; estimate with the
+ * real excludes (for the ETA); archive each filesystem into split, hashed parts; write
+ * lifeboat.json (validated) and SHA256SUMS; move the set to its final name. Any failure
+ * or cancel removes the partial set and says so in the log.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BackupSetSchema, SET_FORMAT_VERSION, type Archive, type BackupSet, type Compressor } from '../../../shared/backup-set';
+import { LifeboatError } from '../../../shared/errors';
+import { SpeedMeter } from '../../../shared/progress';
+import type { Warning } from '../../../shared/layout';
+import { APP_VERSION } from '../../version';
+import { collectInventory, relativeMountpoint } from '../inventory/collect';
+import { throwIfCancelled, type JobContext } from '../job';
+import { formatSums, parseSums, type SumEntry } from '../set/sums';
+import { readManifest } from '../set/read';
+import { archiveFilesystem } from './archive-fs';
+import { archiveBase, chooseCompressor } from './compressors';
+import { estimateFilesystem } from './estimate';
+import { DEFAULT_EXCLUDES, lostFoundExcludes, tarExcludeArgs } from './excludes';
+import { isSpaceError } from './part-writer';
+import { preparePartial } from './partial';
+import { tarFeatures } from './tar-args';
+
+export const SPLIT_PRESETS: Record<string, string> = { cd: '700M', dvd: '4.7G', fat32: '4G-1' };
+/** Without --split, parts are 4 GiB - 1: every filesystem a set may land on (FAT32 too) can hold them. */
+export const DEFAULT_SPLIT = 4 * 1024 ** 3 - 1;
+
+export interface BackupOptions {
+  dest: string;
+  root?: string;
+  compress?: Compressor;
+  level?: number;
+  split?: number;
+  excludes?: string[];
+  defaultExcludes?: boolean;
+  /** a previous set: archive only what changed since it (tar --listed-incremental) */
+  base?: string;
+}
+
+export interface BackupResult {
+  path: string;
+  id: string;
+  archives: number;
+  parts: number;
+  bytesIn: number;
+  bytesOut: number;
+  seconds: number;
+  warnings: Warning[];
+}
+
+/** 2026-11-25T14:40:06Z → 20261125-144006 */
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+/** "/" → root, "/home" → home, "/var/lib/x" → var-lib-x; unique within the set. */
+export function archiveIds(mountpoints: string[]): string[] {
+  const used = new Set<string>();
+  return mountpoints.map((m) => {
+    const base = m === '/' ? 'root' : m.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'fs';
+    let id = base;
+    for (let i = 2; used.has(id); i++) id = `${base}-${i}`;
+    used.add(id);
+    return id;
+  });
+}
+
+function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<BackupResult> {
+  const started = Date.now();
+  const dest = resolve(opts.dest);
+  const root = resolve(opts.root ?? '/');
+  const split = opts.split ?? DEFAULT_SPLIT;
+  const compressor = await chooseCompressor(opts.compress ?? 'zstd', opts.level);
+  const created = new Date();
+  const host = hostname();
+  const id = `${host.replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp(created)}-${randomBytes(2).toString('hex')}`;
+
+  // the base is read before anything is written: a bad base is refused, not half-used
+  const baseDir = opts.base ? resolve(opts.base) : null;
+  const base = baseDir ? readManifest(baseDir) : null;
+  const baseSums = baseDir ? new Map(parseSums(readFileSync(join(baseDir, 'SHA256SUMS'), 'utf8'), baseDir).map((e) => [e.name, e.sha256])) : null;
+
+  const partial = preparePartial(dest, id);
+  ctx.log(`writing the set into ${partial.dir}`);
+  try {
+    ctx.progress({ phase: 'backup.inventory', bytes: 0, total: null, speed: null, eta: null });
+    const inv = await collectInventory(root);
+    throwIfCancelled(ctx.signal);
+    if (!inv.mounts.length) throw new LifeboatError('root-invalid', { path: root });
+    const warnings: Warning[] = [...inv.warnings];
+    for (const w of inv.warnings) ctx.log(`warning: ${w.code} ${JSON.stringify(w.params)}`);
+
+    // excludes, root-relative: defaults, the user's, swap files, and the set itself
+    const excludes: string[] = [];
+    if (opts.defaultExcludes !== false) {
+      excludes.push(...DEFAULT_EXCLUDES, ...lostFoundExcludes(inv.mounts.map((m) => m.mountpoint)));
+      for (const s of inv.layout.swap) {
+        const rel = s.kind === 'file' ? relativeMountpoint(root, root === '/' ? s.device : join(root, s.device)) : null;
+        if (rel) excludes.push(rel);
+      }
+    }
+    excludes.push(...(opts.excludes ?? []));
+    const destRel = relativeMountpoint(root, dest);
+    if (destRel) excludes.push(destRel, `${destRel}/*`);
+    const partialRel = relativeMountpoint(root, partial.dir);
+    // a new destination is built as a hidden sibling, which must be left out too
+    if (partialRel && !(destRel && partialRel.startsWith(destRel + '/'))) excludes.push(partialRel);
+
+    // layout/: every raw output, and the parsed layout
+    const sums: SumEntry[] = [];
+    const put = (name: string, body: string) => {
+      try {
+        writeFileSync(join(partial.dir, name), body);
+      } catch (err) {
+        if (isSpaceError(err)) throw new LifeboatError('dest-full', { path: dest });
+        throw err;
+      }
+      sums.push({ name, sha256: sha256(body) });
+    };
+    mkdirSync(join(partial.dir, 'layout'));
+    mkdirSync(join(partial.dir, 'archives'));
+    for (const [name, body] of Object.entries(inv.raw).sort()) put(`layout/${name}`, body);
+    put('layout/layout.json', JSON.stringify(inv.layout, null, 2) + '\n');
+
+    ctx.progress({ phase: 'backup.estimate', bytes: 0, total: null, speed: null, eta: null });
+    const plans = [];
+    const ids = archiveIds(inv.mounts.map((m) => m.mountpoint));
+    for (const [i, m] of inv.mounts.entries()) {
+      const excludeArgs = tarExcludeArgs(excludes, m.mountpoint);
+      const snapshotRel = `archives/${ids[i]}.snar`;
+      const snapshot = join(partial.dir, snapshotRel);
+      let est;
+      if (base && baseDir) {
+        // the same filesystem in the base (same mountpoint, and same UUID when both are known)
+        const b = base.archives.find((a) => a.mountpoint === m.mountpoint && (!a.fsUuid || !m.filesystem.uuid || a.fsUuid === m.filesystem.uuid));
+        if (b?.snapshot) {
+          const body = readFileSync(join(baseDir, b.snapshot));
+          if (sha256(body) !== baseSums!.get(b.snapshot)) throw new LifeboatError('set-part-corrupt', { part: join(baseDir, b.snapshot) });
+          writeFileSync(snapshot, body);
+          // tar rewrites the snapshot it is given: the estimate works on a scratch copy
+          copyFileSync(snapshot, `${snapshot}.estimate`);
+        } else {
+          warnings.push({ code: 'incremental-no-base', params: { mountpoint: m.mountpoint } });
+        }
+      }
+      try {
+        est = await estimateFilesystem(m.absolute, excludeArgs, ctx.signal, base ? `${snapshot}.estimate` : undefined);
+      } finally {
+        rmSync(`${snapshot}.estimate`, { force: true });
+      }
+      plans.push({ ...m, id: ids[i], excludeArgs, est, snapshot, snapshotRel });
+    }
+    const total = plans.reduce((s, p) => s + p.est.bytes, 0);
+    const totalFiles = plans.reduce((s, p) => s + p.est.files, 0);
+
+    const meter = new SpeedMeter();
+    const archives: Archive[] = [];
+    let doneBytes = 0;
+    let doneFiles = 0;
+    let bytesOut = 0;
+    for (const p of plans) {
+      throwIfCancelled(ctx.signal);
+      ctx.log(`archiving ${p.mountpoint} (${p.filesystem.device}) as ${p.id}`);
+      // enough digits that `cat <base>.*` keeps the parts in order
+      const width = Math.max(3, String(Math.ceil((p.est.bytes * 1.1 + 65536) / split)).length);
+      const res = await archiveFilesystem({
+        mount: p.absolute,
+        excludeArgs: p.excludeArgs,
+        compressor,
+        setDir: partial.dir,
+        base: archiveBase(p.id, compressor.ext),
+        snapshot: p.snapshot,
+        split,
+        partWidth: width,
+        destLabel: dest,
+        signal: ctx.signal,
+        onProgress: (bytes, files, current) => {
+          const all = doneBytes + bytes;
+          const { speed } = meter.update(all);
+          ctx.progress({
+            phase: 'backup.archive',
+            bytes: all,
+            total: Math.max(total, all),
+            speed,
+            eta: meter.eta(all, Math.max(total, all)),
+            items: { done: doneFiles + files, total: totalFiles },
+            detail: `${p.mountpoint}: ${current}`,
+          });
+        },
+      });
+      for (const w of res.tarWarnings) ctx.log(`tar (${p.mountpoint}): ${w}`);
+      doneBytes += res.bytesIn;
+      doneFiles += res.files;
+      bytesOut += res.parts.reduce((s, x) => s + x.size, 0);
+      sums.push(...res.parts.map((x) => ({ name: x.name, sha256: x.sha256 })));
+      sums.push({ name: p.snapshotRel, sha256: sha256(readFileSync(p.snapshot)) });
+      archives.push({
+        id: p.id,
+        mountpoint: p.mountpoint,
+        device: p.filesystem.device,
+        fsType: p.filesystem.type,
+        fsUuid: p.filesystem.uuid,
+        bytesIn: res.bytesIn,
+        files: res.files,
+        tarFeatures: await tarFeatures(),
+        parts: res.parts,
+        snapshot: p.snapshotRel,
+      });
+    }
+
+    ctx.progress({ phase: 'backup.finish', bytes: doneBytes, total: doneBytes, speed: null, eta: 0 });
+    const manifest: BackupSet = BackupSetSchema.parse({
+      format: SET_FORMAT_VERSION,
+      id,
+      created: created.toISOString(),
+      host,
+      tool: { name: 'lifeboat', version: APP_VERSION },
+      kind: base ? { type: 'incremental', base: base.id } : { type: 'full' },
+      sourceRoot: root,
+      excludes,
+      defaultExcludes: opts.defaultExcludes !== false,
+      compression: { tool: compressor.format, level: compressor.level, ext: compressor.ext },
+      split,
+      layout: inv.layout,
+      archives,
+    } satisfies BackupSet);
+    put('lifeboat.json', JSON.stringify(manifest, null, 2) + '\n');
+    const sumsText = formatSums(sums);
+    try {
+      writeFileSync(join(partial.dir, 'SHA256SUMS'), sumsText);
+    } catch (err) {
+      if (isSpaceError(err)) throw new LifeboatError('dest-full', { path: dest });
+      throw err;
+    }
+    throwIfCancelled(ctx.signal);
+    partial.commit();
+    ctx.log(`set complete: ${dest}`);
+    return {
+      path: dest,
+      id,
+      archives: archives.length,
+      parts: archives.reduce((s, a) => s + a.parts.length, 0),
+      bytesIn: doneBytes,
+      bytesOut,
+      seconds: (Date.now() - started) / 1000,
+      warnings,
+    };
+  } catch (err) {
+    const removed = partial.discard();
+    ctx.log(`removed the incomplete set ${removed}`);
+    if (ctx.signal.aborted) throw new LifeboatError('cancelled');
+    if (isSpaceError(err)) throw new LifeboatError('dest-full', { path: dest }, undefined, { cause: err });
+    throw err;
+  }
+}

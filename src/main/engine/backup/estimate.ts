@@ -1,0 +1,17 @@
+/**
+ * How big the tar streams will be, before writing anything: GNU tar writing to
+ * /dev/null walks the tree with the very same excludes but reads no file data, and
+ * its --totals is the stream size. That is the "du" that honours exclusions exactly.
+ */
+import { run } from '../run';
+import { tarCreateArgs } from './tar-args';
+
+/** @param snapshot for an incremental: a scratch copy of the base snapshot (tar rewrites it) */
+export async function estimateFilesystem(mount: string, excludeArgs: string[], signal: AbortSignal, snapshot?: string): Promise<{ bytes: number; files: number }> {
+  const args = await tarCreateArgs(mount, excludeArgs, '/dev/null', snapshot);
+  const res = await run('tar', args, { okExitCodes: [0, 1], signal });
+  const m = /Total bytes written: (\d+)/.exec(res.stderr);
+  // with /dev/null as the archive, the member list goes to stdout
+  const files = res.stdout.split('\n').filter((l) => l.startsWith('./')).length;
+  return { bytes: m ? Number(m[1]) : 0, files };
+}
