@@ -62,6 +62,8 @@ export interface AppInfo {
   systemLanguage: Language;
   /** 'electron' or 'browser' (the browser host) */
   shell: 'electron' | 'browser';
+  /** loop devices are offered as targets (a host started for tests, or a power user's choice) */
+  showLoopDevices: boolean;
 }
 
 export interface Settings {

@@ -53,6 +53,8 @@ export const ERROR_CODES = {
   'target-not-block-device': 'refused',
   'target-mounted': 'refused',
   'target-duplicate': 'refused',
+  'target-loop-not-allowed': 'refused',
+  'target-is-partition': 'refused',
   'target-vanished': 'failure',
   'write-failed': 'failure',
   'verify-mismatch': 'failure',
@@ -68,6 +70,10 @@ export const ERROR_CODES = {
   // rescue media
   'kernel-missing': 'refused',
   'modules-missing': 'refused',
+  // restore
+  'restore-disk-unmapped': 'refused',
+  'restore-disk-unknown': 'refused',
+  'restore-step-failed': 'failure',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

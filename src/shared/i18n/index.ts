@@ -17,13 +17,19 @@ import enMedia from './locales/en/media.json';
 import frMedia from './locales/fr/media.json';
 import enRescue from './locales/en/rescue.json';
 import frRescue from './locales/fr/rescue.json';
+import enBackup from './locales/en/backup.json';
+import frBackup from './locales/fr/backup.json';
+import enDrives from './locales/en/drives.json';
+import frDrives from './locales/fr/drives.json';
+import enRestore from './locales/en/restore.json';
+import frRestore from './locales/fr/restore.json';
 
-export const NAMESPACES = ['common', 'errors', 'flash', 'cli', 'media', 'rescue'] as const;
+export const NAMESPACES = ['common', 'errors', 'flash', 'cli', 'media', 'rescue', 'drives', 'backup', 'restore'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
 
 export const resources = {
-  en: { common: enCommon, errors: enErrors, flash: enFlash, cli: enCli, media: enMedia, rescue: enRescue },
-  fr: { common: frCommon, errors: frErrors, flash: frFlash, cli: frCli, media: frMedia, rescue: frRescue },
+  en: { common: enCommon, errors: enErrors, flash: enFlash, cli: enCli, media: enMedia, rescue: enRescue, drives: enDrives, backup: enBackup, restore: enRestore },
+  fr: { common: frCommon, errors: frErrors, flash: frFlash, cli: frCli, media: frMedia, rescue: frRescue, drives: frDrives, backup: frBackup, restore: frRestore },
 } satisfies Record<Language, Record<Namespace, unknown>>;
 
 /** Maps a POSIX or BCP-47 locale (fr_FR.UTF-8, fr-CA, C) to a supported language. */

@@ -6,6 +6,12 @@ import type { Command } from 'commander';
 import type { CliIo } from '../output';
 import { registerMedia } from './media';
 import { registerDoctor } from './doctor';
+import { registerInventory } from './inventory';
+import { registerBackup } from './backup';
+import { registerVerify } from './verify';
+import { registerFlash } from './flash';
+import { registerDrives } from './drives';
+import { registerRestore } from './restore';
 
 export type RegisterCommand = (
   program: Command,
@@ -14,4 +20,4 @@ export type RegisterCommand = (
   setExitCode: (code: number) => void,
 ) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerMedia, registerDoctor];
+export const COMMANDS: RegisterCommand[] = [registerMedia, registerDoctor, registerDrives, registerFlash, registerInventory, registerBackup, registerVerify, registerRestore];

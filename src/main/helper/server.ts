@@ -1,0 +1,198 @@
+/**
+ * The privileged helper's dispatcher: one request line in, one response out, job
+ * events pushed as they happen.
+ *
+ * Every line is treated as hostile: it is size-checked, parsed inside a try, its
+ * envelope and params validated with the shared schemas, and any failure becomes a
+ * structured error response — the process never dies on input. Jobs run
+ * concurrently, each with its own AbortController, and are cancelled and awaited
+ * on shutdown.
+ */
+import { createJobContext } from '../engine/job';
+import { listDrives } from '../engine/drives/scan';
+import { assertWritableTarget, unmountDrive } from '../engine/drives/guard';
+import { flashImage } from '../engine/flash';
+import { inspectImage } from '../engine/image/inspect';
+import { LifeboatError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
+import type { JobDone } from '../../shared/api';
+import type { FlashResult, ImageInfo } from '../../shared/image';
+import {
+  helperRequestSchemas,
+  isHelperMethod,
+  requestEnvelope,
+  type HelperMessage,
+  type HelperMethod,
+  type HelperResults,
+} from '../../shared/helper-protocol';
+
+interface RunningJob {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export interface HelperServerOptions {
+  send(msg: HelperMessage): void;
+  /** diagnostics, to stderr: stdout carries protocol lines only */
+  log(line: string): void;
+}
+
+/** Reads an id from a request that failed validation, so the caller's pending call is answered. */
+function salvageId(value: unknown): number | null {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const id = (value as Record<string, unknown>).id;
+    if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) return id;
+  }
+  return null;
+}
+
+/**
+ * JSON.parse keeps `__proto__` as an own key, but copying such an object by
+ * assignment (as schema parsers do) swaps the copy's prototype; no request has
+ * a reason to carry these keys, so they are refused outright.
+ */
+function refuseProtoKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__' || key === 'constructor' || key === 'prototype') throw new Error(`forbidden key "${key}"`);
+  return value;
+}
+
+function invalid(reason: string, params: Record<string, string> = {}): LifeboatError {
+  return new LifeboatError('invalid-request', { reason: reason.slice(0, 200), ...params });
+}
+
+/** A flash whose every target failed did not succeed, even though the engine returned. */
+function flashOutcome(jobId: string, result: FlashResult, signal: AbortSignal): JobDone {
+  const done = { kind: 'flash' as const, flash: result };
+  if (signal.aborted) return { jobId, kind: 'flash', ok: false, error: new LifeboatError('cancelled').toInfo(), result: done };
+  const failed = result.targets.filter((t) => !t.ok);
+  if (result.targets.length > 0 && failed.length === result.targets.length) {
+    const error: ErrorInfo = failed[0]?.error ?? new LifeboatError('write-failed', { device: failed[0]?.device ?? '' }).toInfo();
+    return { jobId, kind: 'flash', ok: false, error, result: done };
+  }
+  return { jobId, kind: 'flash', ok: true, result: done };
+}
+
+export class HelperServer {
+  private readonly jobs = new Map<string, RunningJob>();
+  private closing = false;
+
+  constructor(private readonly opts: HelperServerOptions) {}
+
+  /** Handles one request line; resolves once its response has been sent. */
+  async handleLine(line: string): Promise<void> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line, refuseProtoKeys);
+    } catch (err) {
+      this.opts.send({ id: null, error: invalid(`not JSON: ${(err as Error).message}`).toInfo() });
+      return;
+    }
+    const env = requestEnvelope.safeParse(raw);
+    if (!env.success) {
+      const issue = env.error.issues[0];
+      this.opts.send({ id: salvageId(raw), error: invalid(`${issue?.path.join('.')}: ${issue?.message}`).toInfo() });
+      return;
+    }
+    const { id, method } = env.data;
+    if (!isHelperMethod(method)) {
+      this.opts.send({ id, error: new LifeboatError('unknown-method', { method: method.slice(0, 64) }).toInfo() });
+      return;
+    }
+    const parsed = helperRequestSchemas[method].safeParse(env.data.params ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue?.path.join('.') ?? '';
+      this.opts.send({ id, error: invalid(`${field}: ${issue?.message}`, { method, field }).toInfo() });
+      return;
+    }
+    try {
+      const result = await this.dispatch(method, parsed.data);
+      this.opts.send({ id, result });
+    } catch (err) {
+      this.opts.log(`helper: ${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      this.opts.send({ id, error: toErrorInfo(err) });
+    }
+  }
+
+  /** Answers a line that was too long to read. */
+  refuseTooLong(bytes: number, limit: number): void {
+    this.opts.send({ id: null, error: new LifeboatError('request-too-large', { bytes, limit }).toInfo() });
+  }
+
+  private async dispatch<M extends HelperMethod>(method: M, params: unknown): Promise<HelperResults[M]> {
+    type R = HelperResults[M];
+    switch (method) {
+      case 'helper.ping':
+        return { pid: process.pid, uid: typeof process.getuid === 'function' ? process.getuid() : -1 } as R;
+      case 'drives.list': {
+        const p = params as { includeLoop?: boolean; all?: boolean };
+        return (await listDrives({ includeLoop: p.includeLoop, all: p.all })) as R;
+      }
+      case 'image.inspect':
+        return (await inspectImage((params as { path: string }).path)) as R;
+      case 'flash.start':
+        return this.startFlash(params as { image: string; targets: string[]; verify: boolean; includeLoop?: boolean }) as R;
+      case 'job.cancel': {
+        const job = this.jobs.get((params as { jobId: string }).jobId);
+        if (!job || job.controller.signal.aborted) return { cancelled: false } as R;
+        job.controller.abort();
+        return { cancelled: true } as R;
+      }
+    }
+    throw new LifeboatError('unknown-method', { method });
+  }
+
+  private startFlash(p: { image: string; targets: string[]; verify: boolean; includeLoop?: boolean }): { jobId: string } {
+    if (this.closing) throw new LifeboatError('cancelled');
+    const unique = new Set(p.targets);
+    if (unique.size !== p.targets.length) {
+      const dup = p.targets.find((t, i) => p.targets.indexOf(t) !== i) ?? '';
+      throw new LifeboatError('target-duplicate', { device: dup });
+    }
+    const controller = new AbortController();
+    const ctx = createJobContext('flash', {
+      signal: controller.signal,
+      onProgress: (payload) => this.opts.send({ event: 'job.progress', payload }),
+      onLog: (line) => this.opts.send({ event: 'job.log', payload: { jobId: ctx.jobId, line } }),
+    });
+    const includeLoop = Boolean(p.includeLoop);
+    // The guard runs inside the engine right before each target is opened: a fresh
+    // scan and the shared policy, then the drive's filesystems are unmounted.
+    const guard = async (device: string, imageInfo: ImageInfo): Promise<void> => {
+      const drive = await assertWritableTarget(device, {
+        imageSize: imageInfo.size,
+        imageSourceDevice: imageInfo.sourceDevice,
+        includeLoop,
+      });
+      await unmountDrive(drive);
+    };
+    const done = (async () => {
+      // Start on the next turn, so the `{jobId}` response is on the wire before any job event.
+      await new Promise((r) => setImmediate(r));
+      let payload: JobDone;
+      try {
+        const result = await flashImage(ctx, { image: p.image, targets: p.targets, verify: p.verify, guard });
+        payload = flashOutcome(ctx.jobId, result, controller.signal);
+      } catch (err) {
+        const error = controller.signal.aborted ? new LifeboatError('cancelled').toInfo() : toErrorInfo(err);
+        if (!controller.signal.aborted) this.opts.log(`helper: job ${ctx.jobId} failed: ${(err as Error)?.stack ?? String(err)}`);
+        payload = { jobId: ctx.jobId, kind: 'flash', ok: false, error };
+      }
+      this.jobs.delete(ctx.jobId);
+      this.opts.send({ event: 'job.done', payload });
+    })();
+    this.jobs.set(ctx.jobId, { controller, done });
+    return { jobId: ctx.jobId };
+  }
+
+  get runningJobs(): number {
+    return this.jobs.size;
+  }
+
+  /** Stops taking jobs, cancels the running ones and waits for them to clean up. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    const running = [...this.jobs.values()];
+    for (const j of running) j.controller.abort();
+    await Promise.all(running.map((j) => j.done));
+  }
+}

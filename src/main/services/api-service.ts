@@ -1,0 +1,115 @@
+/**
+ * The API behind the renderer, shared by the Electron main (IPC) and the browser host
+ * (WebSocket): one handler per method of the contract in `src/shared/api.ts`.
+ *
+ * What needs no privilege runs here, as the user: settings, the file browser, image
+ * inspection and the drive list (as Etcher does, so the password prompt appears only
+ * when something is about to be written). Writing goes to the privileged helper,
+ * started on first use; its events are forwarded to the renderer unchanged.
+ */
+import {
+  isMethod,
+  parseRequest,
+  type AppInfo,
+  type EventName,
+  type Events,
+  type Method,
+  type Responses,
+} from '../../shared/api';
+import { LifeboatError } from '../../shared/errors';
+import { languageFromLocale } from '../../shared/i18n';
+import { listDrives } from '../engine/drives/scan';
+import { inspectImage } from '../engine/image/inspect';
+import { APP_VERSION } from '../version';
+import { listFolder } from './files';
+import { readSettings, settingsPath, writeSettings } from './settings';
+
+/** What the service needs of the privileged helper (HelperClient satisfies it). */
+export interface PrivilegedBackend {
+  call(method: 'flash.start', params: Parameters<ApiHandlers['flash.start']>[0]): Promise<Responses['flash.start']>;
+  call(method: 'job.cancel', params: { jobId: string }): Promise<Responses['job.cancel']>;
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+  close(): Promise<void>;
+}
+
+type ApiHandlers = { [M in Method]: (req: ReturnType<typeof parseRequest<M>>) => Promise<Responses[M]> };
+
+export interface ApiServiceOptions {
+  shell: AppInfo['shell'];
+  /** starts (once) and returns the privileged helper */
+  startBackend: () => Promise<PrivilegedBackend>;
+  /** pushes an event to the renderer(s) */
+  emit: <E extends EventName>(event: E, payload: Events[E]) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ApiService {
+  /** Validates and runs one call; throws LifeboatError (or RemoteError-shaped) on failure. */
+  handle(method: unknown, req: unknown): Promise<unknown>;
+  info: AppInfo;
+  close(): Promise<void>;
+}
+
+export function systemLanguage(env: NodeJS.ProcessEnv): AppInfo['systemLanguage'] {
+  // POSIX precedence: LC_ALL overrides LC_MESSAGES overrides LANG.
+  return languageFromLocale(env.LC_ALL || env.LC_MESSAGES || env.LANG);
+}
+
+export function createApiService(opts: ApiServiceOptions): ApiService {
+  const env = opts.env ?? process.env;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  // Loop devices stand in for USB sticks in tests; only a host started with this flag shows them.
+  const showLoopDevices = env.LIFEBOAT_SHOW_LOOP === '1';
+  const info: AppInfo = {
+    version: APP_VERSION,
+    isRoot,
+    helperMode: isRoot ? 'direct' : 'pkexec',
+    systemLanguage: systemLanguage(env),
+    shell: opts.shell,
+    showLoopDevices,
+  };
+  const file = settingsPath(env);
+
+  let backend: Promise<PrivilegedBackend> | null = null;
+  const getBackend = (): Promise<PrivilegedBackend> => {
+    if (!backend) {
+      backend = opts.startBackend().then((b) => {
+        for (const name of ['job.progress', 'job.log', 'job.done'] as const) {
+          b.on(name, (payload) => opts.emit(name, payload as never));
+        }
+        return b;
+      });
+      // A failed start (password dialog dismissed) must not stick: the next click tries again.
+      backend.catch(() => {
+        backend = null;
+      });
+    }
+    return backend;
+  };
+
+  const handlers: ApiHandlers = {
+    'app.info': async () => info,
+    'settings.get': async () => readSettings(file),
+    'settings.set': async (req) => writeSettings({ ...readSettings(file), ...('language' in req ? { language: req.language ?? null } : {}) }, file),
+    'files.list': async (req) => listFolder(req.dir, { showHidden: req.showHidden, home: env.HOME }),
+    'drives.list': async (req) => listDrives({ includeLoop: showLoopDevices && req.includeLoop !== false, all: req.all }),
+    'image.inspect': async (req) => inspectImage(req.path),
+    'flash.start': async (req) => (await getBackend()).call('flash.start', { ...req, includeLoop: showLoopDevices && req.includeLoop !== false }),
+    'job.cancel': async (req) => {
+      if (!backend) return { cancelled: false };
+      return (await getBackend()).call('job.cancel', req);
+    },
+  };
+
+  return {
+    info,
+    async handle(method, req) {
+      if (!isMethod(method)) throw new LifeboatError('unknown-method', { method: String(method).slice(0, 64) });
+      const parsed = parseRequest(method, req);
+      return (handlers[method] as (r: unknown) => Promise<unknown>)(parsed);
+    },
+    async close() {
+      if (backend) await (await backend.catch(() => null))?.close();
+    },
+  };
+}
