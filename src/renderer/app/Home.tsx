@@ -1,0 +1,36 @@
+import { useTranslation } from 'react-i18next';
+import { useApp } from './context';
+
+/** The three journeys; the ones not shipped yet say so instead of hiding. */
+export function Home() {
+  const { t } = useTranslation();
+  const openFlash = useApp((s) => s.openFlash);
+  return (
+    <section className="home" aria-labelledby="home-title">
+      <h1 id="home-title">{t('common:home.title')}</h1>
+      <p className="lead">{t('common:home.lead')}</p>
+      <ul className="journeys">
+        <li>
+          <button type="button" className="journey-card" data-testid="journey-flash" onClick={openFlash}>
+            <span className="journey-title">{t('common:journeys.flash')}</span>
+            <span className="journey-hint">{t('common:journeys.flashHint')}</span>
+          </button>
+        </li>
+        <li>
+          <div className="journey-card upcoming" aria-disabled="true" data-testid="journey-media">
+            <span className="journey-title">{t('common:journeys.media')}</span>
+            <span className="journey-hint">{t('common:journeys.mediaHint')}</span>
+            <span className="badge">{t('common:comingSoon')}</span>
+          </div>
+        </li>
+        <li>
+          <div className="journey-card upcoming" aria-disabled="true" data-testid="journey-restore">
+            <span className="journey-title">{t('common:journeys.restore')}</span>
+            <span className="journey-hint">{t('common:journeys.restoreHint')}</span>
+            <span className="badge">{t('common:comingSoon')}</span>
+          </div>
+        </li>
+      </ul>
+    </section>
+  );
+}

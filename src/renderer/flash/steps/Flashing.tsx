@@ -1,0 +1,105 @@
+/**
+ * Step 4: the running job, overall and per stick, with a confirmed Cancel.
+ */
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { TargetProgress } from '../../../shared/progress';
+import { useFlash } from '../../app/context';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { ProgressBar } from '../../components/ProgressBar';
+import { useFormat } from '../../i18n';
+
+const KNOWN_PHASES = new Set(['starting', 'preparing', 'decompressing', 'writing', 'flashing', 'verifying', 'syncing', 'finishing', 'done']);
+
+function TargetRow({ target, description }: { target: TargetProgress; description: string }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const fraction = target.total ? target.bytes / target.total : null;
+  return (
+    <li className="target-progress" data-testid="target-progress" data-device={target.device} data-phase={target.phase}>
+      <div className="target-head">
+        <strong>{description}</strong>
+        <code>{target.device}</code>
+        <span className={`target-phase ${target.phase}`}>{t(`flash:targetPhase.${target.phase}`)}</span>
+        {fraction !== null && <span className="num">{fmt.percent(fraction)}</span>}
+      </div>
+      <ProgressBar
+        value={target.phase === 'done' ? 1 : fraction}
+        label={description}
+        tone={target.phase === 'failed' ? 'error' : target.phase === 'verifying' ? 'verify' : undefined}
+      />
+      {target.error && <ErrorNotice error={target.error} testId="target-error" />}
+    </li>
+  );
+}
+
+export function Flashing() {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const progress = useFlash((s) => s.progress);
+  const drives = useFlash((s) => s.drives);
+  const selected = useFlash((s) => s.selected);
+  const cancelling = useFlash((s) => s.cancelling);
+  const cancel = useFlash((s) => s.cancel);
+  const error = useFlash((s) => s.startError);
+  const [asking, setAsking] = useState(false);
+
+  const phase = progress?.phase ?? 'starting';
+  const phaseText = KNOWN_PHASES.has(phase) ? t(`flash:phases.${phase}`) : t('flash:phases.working');
+  const fraction = progress?.total ? progress.bytes / progress.total : null;
+  const describe = (device: string) => drives.find((d) => d.device === device)?.description || device;
+  const targets: TargetProgress[] = selected.map(
+    (device) => progress?.targets?.[device] ?? { device, phase: 'pending', bytes: 0, total: null, speed: null },
+  );
+
+  return (
+    <div className="panel" data-testid="step-flashing" data-phase={phase}>
+      <h2 data-testid="phase">{phaseText}</h2>
+      <ProgressBar value={fraction} label={phaseText} tone={phase === 'verifying' ? 'verify' : undefined} />
+      <dl className="stats">
+        <div>
+          <dt>{t('flash:flashing.done')}</dt>
+          <dd className="num" data-testid="percent">{fraction === null ? t('flash:flashing.unknown') : fmt.percent(fraction)}</dd>
+        </div>
+        <div>
+          <dt>{t('flash:flashing.speed')}</dt>
+          <dd className="num">{progress?.speed ? fmt.speed(progress.speed) : t('flash:flashing.unknown')}</dd>
+        </div>
+        <div>
+          <dt>{t('flash:flashing.eta')}</dt>
+          <dd className="num">{progress?.eta != null ? fmt.duration(progress.eta) : t('flash:flashing.unknown')}</dd>
+        </div>
+        {progress?.total ? (
+          <div>
+            <dt>{t('flash:flashing.bytes')}</dt>
+            <dd className="num">{t('common:units.of', { done: fmt.bytes(progress.bytes), total: fmt.bytes(progress.total) })}</dd>
+          </div>
+        ) : null}
+      </dl>
+      <h3 className="subtle-heading">{t('flash:flashing.targets', { count: targets.length })}</h3>
+      <ul className="target-list">
+        {targets.map((tp) => (
+          <TargetRow key={tp.device} target={tp} description={describe(tp.device)} />
+        ))}
+      </ul>
+      {error && <ErrorNotice error={error} />}
+      <div className="actions">
+        {asking ? (
+          <div className="cancel-confirm" role="alertdialog" aria-labelledby="cancel-q" data-testid="cancel-confirm">
+            <p id="cancel-q">{t('flash:flashing.cancelQuestion')}</p>
+            <button type="button" className="button" onClick={() => setAsking(false)} disabled={cancelling}>
+              {t('flash:flashing.keepGoing')}
+            </button>
+            <button type="button" className="button danger" data-testid="cancel-yes" onClick={() => void cancel()} disabled={cancelling}>
+              {cancelling ? t('flash:flashing.cancelling') : t('flash:flashing.cancelYes')}
+            </button>
+          </div>
+        ) : (
+          <button type="button" className="button" data-testid="cancel" onClick={() => setAsking(true)}>
+            {t('common:cancel')}
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}
