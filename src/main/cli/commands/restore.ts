@@ -1,0 +1,150 @@
+/**
+ * `lifeboat restore`: puts a backup set back onto disks.
+ *
+ *   lifeboat restore --set SETDIR --target DEV[,DEV] [--map SRC=DST]... [--clone] [--dry-run]
+ *                    [--include-loop] [--mount-root DIR] [--yes] [--json]
+ *
+ * --dry-run shows the compiled plan — localized titles and the exact commands — and
+ * touches nothing. Otherwise the targets are erased: without --yes a person must type
+ * yes on a terminal, and a non-interactive run is refused (not-confirmed, exit 2).
+ */
+import { createInterface } from 'node:readline/promises';
+import { rmdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { RegisterCommand } from './index';
+import { emitJson, progressPrinter, type CliIo } from '../output';
+import { LifeboatError } from '../../../shared/errors';
+import { formatBytes } from '../../../shared/format';
+import type { RestorePlan } from '../../../shared/restore-plan';
+import { stepTitle, warningText } from '../../../shared/restore-text';
+import { createJobContext } from '../../engine/job';
+import { readManifest } from '../../engine/set/read';
+import { compilePlan, type TargetSpec } from '../../engine/restore/compile';
+import { runPlan } from '../../engine/restore/execute';
+import { commandLine } from '../../engine/restore/shell';
+import { assignTargets, measureTarget, sourceDeviceOf } from '../../engine/restore/targets';
+import { assertWritableTarget } from '../../engine/drives/guard';
+
+interface RestoreFlags {
+  set: string;
+  target?: string;
+  map: string[];
+  clone?: boolean;
+  dryRun?: boolean;
+  includeLoop?: boolean;
+  mountRoot?: string;
+  yes?: boolean;
+  json?: boolean;
+}
+
+function printPlan(io: CliIo, plan: RestorePlan): void {
+  io.out(io.t('restore:cli.planTitle', { id: plan.setId }) + '\n');
+  for (const t of plan.targets) {
+    io.out(io.t('restore:cli.targetLine', { source: t.source, device: t.device, size: formatBytes(t.sizeBytes, io.lang), needed: formatBytes(t.neededBytes, io.lang) }) + '\n');
+  }
+  for (const w of plan.warnings) io.out(io.t('restore:cli.warning', { text: warningText(io.t, w) }) + '\n');
+  plan.steps.forEach((s, i) => {
+    io.out(io.t('restore:cli.stepLine', { n: i + 1, title: stepTitle(io.t, io.lang, s) }) + '\n');
+    io.out(io.t('restore:cli.commandLine', { command: commandLine(s) }) + '\n');
+  });
+}
+
+async function confirm(io: CliIo, plan: RestorePlan, signal: AbortSignal): Promise<boolean> {
+  const devices = plan.targets.map((t) => `${t.device} (${formatBytes(t.sizeBytes, io.lang)})`).join(', ');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(io.t('restore:cli.confirm', { devices }), { signal });
+    return io.t('restore:cli.yesAnswers').split(',').includes(answer.trim().toLowerCase());
+  } catch {
+    return false; // Ctrl-C or closed stdin while asking: nothing was written
+  } finally {
+    rl.close();
+  }
+}
+
+export const registerRestore: RegisterCommand = (program: Command, io, signal, setExitCode) => {
+  program
+    .command('restore')
+    .description(io.t('restore:cli.description'))
+    .requiredOption('--set <dir>', io.t('restore:cli.set'))
+    .option('--target <devices>', io.t('restore:cli.target'))
+    .option('--map <src=dst>', io.t('restore:cli.map'), (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--clone', io.t('restore:cli.clone'))
+    .option('--dry-run', io.t('restore:cli.dryRun'))
+    .option('--include-loop', io.t('restore:cli.includeLoop'))
+    .option('--mount-root <dir>', io.t('restore:cli.mountRoot'))
+    .option('--yes', io.t('restore:cli.yes'))
+    .option('--json', io.t('restore:cli.json'))
+    .action(async (o: RestoreFlags) => {
+      const setDir = resolve(o.set);
+      const set = readManifest(setDir);
+      const maps = o.map.map((m): [string, string] => {
+        const i = m.indexOf('=');
+        if (i <= 0 || i === m.length - 1) throw new LifeboatError('invalid-request', { field: '--map', reason: io.t('restore:cli.badMap') });
+        return [m.slice(0, i), m.slice(i + 1)];
+      });
+      const list = (o.target ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      if (!list.length && !maps.length) throw new LifeboatError('invalid-request', { field: '--target', reason: io.t('restore:cli.needTarget') });
+      // --target fills the disks that hold backed-up data first
+      const holdsData = (d: (typeof set.layout.disks)[number]) => set.archives.some((a) => a.device === d.device || d.table?.partitions.some((p) => p.node === a.device));
+      const recorded = [...set.layout.disks].sort((a, b) => Number(holdsData(b)) - Number(holdsData(a))).map((d) => d.device);
+      const pairs = assignTargets(recorded, list, maps);
+      const targets: Record<string, TargetSpec> = {};
+      for (const [src, dev] of Object.entries(pairs)) targets[src] = await measureTarget(dev);
+      // one fixed place per target: running again after a killed run finds (and removes) its mounts there
+      const mountRoot = resolve(o.mountRoot ?? join(tmpdir(), 'lifeboat-restore', Object.values(pairs).map((d) => basename(d)).join('+')));
+      const plan = compilePlan(set, { setDir, targets, clone: o.clone, mountRoot });
+
+      if (o.dryRun) {
+        if (io.json) emitJson(io, { type: 'plan', plan });
+        else printPlan(io, plan);
+        setExitCode(0);
+        return;
+      }
+      if (!o.yes) {
+        if (!io.interactive || io.json) throw new LifeboatError('not-confirmed');
+        printPlan(io, plan);
+        if (!(await confirm(io, plan, signal))) throw new LifeboatError('not-confirmed');
+      }
+
+      const setSource = await sourceDeviceOf(setDir);
+      const needed = new Map(plan.targets.map((t) => [t.device, t.neededBytes]));
+      const printer = io.json ? progressPrinter(io) : null;
+      let lastStep = '';
+      const ctx = createJobContext('restore', {
+        signal,
+        onProgress: (p) => {
+          printer?.update(p);
+          if (!io.json && p.phase !== lastStep && p.items) {
+            lastStep = p.phase;
+            const s = plan.steps[p.items.done];
+            if (s && s.id === p.phase) io.err(io.t('restore:cli.running', { n: p.items.done + 1, total: p.items.total, title: stepTitle(io.t, io.lang, s) }) + '\n');
+          }
+        },
+        onLog: (l) => process.env.LIFEBOAT_VERBOSE && io.err(l + '\n'),
+      });
+      try {
+        const result = await runPlan(ctx, plan, {
+          guard: async (device) => {
+            await assertWritableTarget(device, { imageSize: needed.get(device) ?? null, imageSourceDevice: setSource, includeLoop: Boolean(o.includeLoop) });
+          },
+        });
+        if (io.json) emitJson(io, { type: 'result', steps: result.steps, bytes: result.bytes, seconds: result.seconds, targets: plan.targets });
+        else io.out(io.t('restore:cli.done', { steps: result.steps, seconds: result.seconds.toFixed(1) }) + '\n');
+        setExitCode(0);
+      } finally {
+        printer?.stop();
+        try {
+          // the mount root this run made, now empty; a user-given one stays
+          if (!o.mountRoot) {
+            rmdirSync(mountRoot);
+            rmdirSync(dirname(mountRoot));
+          }
+        } catch {
+          /* not made (failed early) or not empty */
+        }
+      }
+    });
+};

@@ -1,0 +1,81 @@
+/**
+ * Boot loader steps: reinstall GRUB from inside the restored system (chroot with /dev,
+ * /proc and /sys bound), regenerate its configuration and the initramfs so they name
+ * the restored disks. Emitted only when the layout records something to boot from
+ * (an ESP on UEFI, a BIOS boot partition or an MBR on BIOS).
+ *
+ * These are the plan's only `sh` steps: whether a tool exists inside the restored
+ * system is known only once its files are back, so each step tests for it and says
+ * when it skips. Exercised in qemu (the rescue system), not on the build machines.
+ */
+import { posix } from 'node:path';
+import type { RestoreStep } from '../../../shared/restore-plan';
+import { shq } from './quote';
+
+export interface BootInput {
+  root: string;
+  firmware: 'bios' | 'uefi';
+  espDevice?: string;
+  /** the ESP is already mounted at /boot/efi because it was archived */
+  espMounted: boolean;
+  bootDisk?: string;
+  biosBoot: boolean;
+}
+
+const has = (root: string, tool: string) => `chroot ${shq(root)} /bin/sh -c ${shq(`command -v ${tool}`)} >/dev/null 2>&1`;
+const inRoot = (root: string, cmd: string) => `chroot ${shq(root)} ${cmd}`;
+
+export function bootSteps(b: BootInput): RestoreStep[] {
+  const uefi = b.firmware === 'uefi' && Boolean(b.espDevice);
+  const bios = b.firmware === 'bios' && b.biosBoot && Boolean(b.bootDisk);
+  if (!uefi && !bios) return [];
+  const r = b.root;
+  const steps: RestoreStep[] = [];
+  const base = { destructive: true, weight: 5 } as const;
+  const binds = ['dev', 'proc', 'sys'].map((d) => posix.join(r, d));
+  steps.push({ id: 'boot.mkdir', phase: 'boot', title: { key: 'steps.mkdir', params: { path: binds.join(' ') } }, argv: ['mkdir', '-p', ...binds], destructive: false, weight: 1 });
+  for (const d of ['dev', 'proc', 'sys']) {
+    const dir = posix.join(r, d);
+    steps.push({ id: `boot.bind-${d}`, phase: 'boot', title: { key: 'steps.bind', params: { path: dir } }, argv: ['mount', '--bind', `/${d}`, dir], destructive: false, weight: 1, mounts: dir });
+  }
+  if (uefi && !b.espMounted) {
+    const efi = posix.join(r, 'boot/efi');
+    steps.push({ id: 'boot.mkdir-esp', phase: 'boot', title: { key: 'steps.mkdir', params: { path: efi } }, argv: ['mkdir', '-p', efi], destructive: false, weight: 1 });
+    steps.push({ id: 'boot.mount-esp', phase: 'boot', title: { key: 'steps.mount', params: { device: b.espDevice!, path: efi } }, argv: ['mount', '-t', 'vfat', b.espDevice!, efi], destructive: true, weight: 1, mounts: efi });
+  }
+  const skip = (what: string) => `echo ${shq(`LIFEBOAT-SKIP ${what}: not in the restored system`)}`;
+  if (uefi) {
+    // --removable when the firmware's boot entries cannot be written (no efivars in a VM, odd firmware)
+    const args = '--target=x86_64-efi --efi-directory=/boot/efi --recheck';
+    steps.push({
+      ...base,
+      id: 'boot.grub-install',
+      phase: 'boot',
+      title: { key: 'steps.grubEfi', params: { device: b.espDevice! } },
+      argv: { sh: `if ${has(r, 'grub-install')}; then ${inRoot(r, `grub-install ${args}`)} || ${inRoot(r, `grub-install ${args} --removable --no-nvram`)}; else ${skip('grub-install')}; fi` },
+    });
+  } else {
+    steps.push({
+      ...base,
+      id: 'boot.grub-install',
+      phase: 'boot',
+      title: { key: 'steps.grubBios', params: { device: b.bootDisk! } },
+      argv: { sh: `if ${has(r, 'grub-install')}; then ${inRoot(r, `grub-install --target=i386-pc --recheck ${shq(b.bootDisk!)}`)}; else ${skip('grub-install')}; fi` },
+    });
+  }
+  steps.push({
+    ...base,
+    id: 'boot.grub-config',
+    phase: 'boot',
+    title: { key: 'steps.grubConfig', params: {} },
+    argv: { sh: `if ${has(r, 'update-grub')}; then ${inRoot(r, 'update-grub')}; elif ${has(r, 'grub-mkconfig')}; then ${inRoot(r, 'grub-mkconfig -o /boot/grub/grub.cfg')}; else ${skip('update-grub')}; fi` },
+  });
+  steps.push({
+    ...base,
+    id: 'boot.initramfs',
+    phase: 'boot',
+    title: { key: 'steps.initramfs', params: {} },
+    argv: { sh: `if ${has(r, 'update-initramfs')}; then ${inRoot(r, 'update-initramfs -u -k all')}; elif ${has(r, 'dracut')}; then ${inRoot(r, 'dracut --regenerate-all -f')}; else ${skip('update-initramfs')}; fi` },
+  });
+  return steps;
+}

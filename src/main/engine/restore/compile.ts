@@ -1,0 +1,401 @@
+/**
+ * Compiles a backup set and the chosen targets into a restore plan.
+ *
+ * Pure: everything it needs is passed in (target sizes are measured by the caller), so
+ * the same inputs give the same plan (clone mode's new identities come from `newUuid`,
+ * which tests may fix). The plan is the only restore logic: the app runs its steps,
+ * the rescue system runs them rendered as sh (shell.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { posix } from 'node:path';
+import type { BackupSet, Archive } from '../../../shared/backup-set';
+import type { Disk, Filesystem, Layout, Partition } from '../../../shared/layout';
+import { LifeboatError } from '../../../shared/errors';
+import { RestorePlanSchema, type Mapping, type PlanTarget, type PlanWarning, type RestorePlan, type RestoreStep, type Text } from '../../../shared/restore-plan';
+import { partitionNode } from './nodes';
+import { EXTENDED_TYPES, fitTable, MiB, type SizedPartition } from './sizing';
+import { FS_FLOOR, mkfsArgv, mkswapArgv } from './mkfs';
+import { bootSteps } from './boot';
+import { sfdiskScript } from './sfdisk';
+import { decompressArgv, tarExtractArgv } from './extract-args';
+import { shq } from './quote';
+
+export interface TargetSpec {
+  device: string;
+  sizeBytes: number;
+  sectorSize?: number;
+}
+
+export interface CompileOptions {
+  setDir: string;
+  /** recorded disk device → the target that replaces it */
+  targets: Record<string, TargetSpec>;
+  /** new partition-table, partition and filesystem identities (a copy that can live next to the original) */
+  clone?: boolean;
+  /** where the restored filesystems are mounted while files are extracted */
+  mountRoot: string;
+  /** recorded partition node → bytes: sizes the user chose; such partitions are not scaled */
+  sizes?: Record<string, number>;
+  /** the source of new identities in clone mode */
+  newUuid?: () => string;
+}
+
+export const ESP_GPT = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B';
+export const BIOS_BOOT_GPT = '21686148-6449-6E6F-744E-656564454649';
+const SWAP_TYPES = new Set(['0657FD6D-A4AB-43C4-84E5-0933C84B4F4F', '82']);
+const FIXED_TYPES = new Set([ESP_GPT, BIOS_BOOT_GPT, 'EF']);
+/** room on top of the recorded data: files grow, filesystems need slack to stay healthy */
+const DATA_MARGIN = 1.1;
+/** filesystem metadata (journal, inode tables) on top of the data */
+const FS_OVERHEAD = 8 * MiB;
+
+const step = (s: Omit<RestoreStep, 'weight'> & { weight?: number }): RestoreStep => ({ weight: 1, ...s });
+const text = (key: string, params: Text['params'] = {}): Text => ({ key, params });
+
+/** /dev/mapper/vg-lv and /dev/vg/lv name the same LV (dashes doubled in mapper names). */
+function lvNames(vg: string, lv: string): string[] {
+  const esc = (s: string) => s.replace(/-/g, '--');
+  return [`/dev/${vg}/${lv}`, `/dev/mapper/${esc(vg)}-${esc(lv)}`];
+}
+
+/** "/" first, then shallower before deeper: a mount point must exist on its parent first. */
+function byMountDepth(a: string, b: string): number {
+  const depth = (m: string) => (m === '/' ? 0 : m.split('/').length);
+  return depth(a) - depth(b) || a.localeCompare(b);
+}
+
+function inside(root: string, mountpoint: string): string {
+  return mountpoint === '/' ? root : posix.join(root, mountpoint);
+}
+
+function newVolumeId(uuid: string): string {
+  const hex = uuid.replace(/-/g, '').slice(0, 8).toUpperCase();
+  return `${hex.slice(0, 4)}-${hex.slice(4)}`;
+}
+
+export function compilePlan(set: BackupSet, opts: CompileOptions): RestorePlan {
+  const layout: Layout = set.layout;
+  const newUuid = opts.newUuid ?? randomUUID;
+  const clone = Boolean(opts.clone);
+  const warnings: PlanWarning[] = [];
+  const mapping: Mapping[] = [];
+  const steps: RestoreStep[] = [];
+  const targets: PlanTarget[] = [];
+  const archiveOf = new Map<string, Archive>();
+  for (const a of set.archives) archiveOf.set(a.device, a);
+  for (const w of layout.warnings) warnings.push({ code: 'layout', params: { ...w.params, code: w.code } });
+  if (layout.md.length) warnings.push({ code: 'md-not-restored', params: { devices: layout.md.map((m) => m.device).join(', ') } });
+  if (layout.crypt.length) warnings.push({ code: 'crypt-not-restored', params: { devices: layout.crypt.map((c) => c.device).join(', ') } });
+
+  // --- which recorded disks are replaced, and by what
+  const disks: Array<{ disk: Disk; target: TargetSpec; index: number }> = [];
+  const seenTargets = new Set<string>();
+  for (const disk of layout.disks) {
+    const target = opts.targets[disk.device];
+    if (!target) {
+      const holdsData = set.archives.some((a) => a.device === disk.device || disk.table?.partitions.some((p) => p.node === a.device));
+      if (holdsData) throw new LifeboatError('restore-disk-unmapped', { disk: disk.device });
+      warnings.push({ code: 'disk-skipped', params: { disk: disk.device } });
+      continue;
+    }
+    if (seenTargets.has(target.device)) throw new LifeboatError('target-duplicate', { device: target.device });
+    seenTargets.add(target.device);
+    disks.push({ disk, target, index: disks.length + 1 });
+  }
+  for (const src of Object.keys(opts.targets)) {
+    if (!layout.disks.some((d) => d.device === src)) throw new LifeboatError('restore-disk-unknown', { disk: src, known: layout.disks.map((d) => d.device).join(', ') });
+  }
+
+  const fsByDevice = new Map<string, Filesystem>(layout.filesystems.map((f) => [f.device, f]));
+  const swapByDevice = new Map(layout.swap.filter((s) => s.kind === 'partition').map((s) => [s.device, s]));
+  const pvs = layout.lvm?.pvs ?? [];
+  const lvs = layout.lvm?.lvs ?? [];
+
+  /** what a filesystem's data needs, with margin and the mkfs floor */
+  const fsNeed = (fs: Filesystem | undefined): number => {
+    if (!fs) return 0;
+    const archive = archiveOf.get(fs.device);
+    const data = fs.usedBytes ?? archive?.bytesIn ?? 0;
+    if (!archive && fs.usedBytes === undefined) return FS_FLOOR[fs.type] ?? MiB;
+    return Math.max(FS_FLOOR[fs.type] ?? MiB, Math.ceil(data * DATA_MARGIN) + FS_OVERHEAD);
+  };
+  const lvNeed = (lv: (typeof lvs)[number]): number => {
+    const fs = lvNames(lv.vg, lv.name).map((n) => fsByDevice.get(n)).find(Boolean);
+    return fs ? fsNeed(fs) : lv.sizeBytes;
+  };
+  const partNeed = (p: Partition): number => {
+    const fs = fsByDevice.get(p.node);
+    if (fs) return fsNeed(fs);
+    const pv = pvs.find((v) => v.name === p.node);
+    if (pv) {
+      const vgPvs = pvs.filter((v) => v.vg === pv.vg).length;
+      return Math.ceil(lvs.filter((l) => l.vg === pv.vg).reduce((s, l) => s + lvNeed(l), 0) / vgPvs) + 4 * MiB;
+    }
+    return 0;
+  };
+
+  // --- sizes and identities of everything that will be created
+  const sized = new Map<string, { disk: Disk; target: TargetSpec; parts: SizedPartition[] }>();
+  /** recorded device (partition node or whole disk) → target device */
+  const devMap = new Map<string, string>();
+  const devBytes = new Map<string, number>();
+  for (const { disk, target } of disks) {
+    const tss = target.sectorSize ?? disk.table?.sectorsize ?? 512;
+    if (!disk.table) {
+      devMap.set(disk.device, target.device);
+      devBytes.set(disk.device, target.sizeBytes);
+      const fs = fsByDevice.get(disk.device);
+      const needed = fsNeed(fs);
+      if (needed > target.sizeBytes) throw new LifeboatError('target-too-small', { device: target.device, needed, available: target.sizeBytes, size: target.sizeBytes });
+      targets.push({ source: disk.device, device: target.device, sizeBytes: target.sizeBytes, neededBytes: needed });
+      mapping.push({ kind: 'disk', source: disk.device, target: target.device, sourceBytes: disk.sizeBytes, targetBytes: target.sizeBytes, fixed: false });
+      continue;
+    }
+    const small = disk.sizeBytes / 100;
+    const fit = fitTable({
+      device: target.device,
+      table: disk.table,
+      recordedBytes: disk.sizeBytes,
+      targetBytes: target.sizeBytes,
+      targetSectorSize: tss,
+      fixed: (p) => FIXED_TYPES.has(p.type) || SWAP_TYPES.has(p.type) || swapByDevice.has(p.node) || p.size * disk.table!.sectorsize < small,
+      minBytes: partNeed,
+      overrides: opts.sizes,
+    });
+    sized.set(disk.device, { disk, target, parts: fit.partitions });
+    targets.push({ source: disk.device, device: target.device, sizeBytes: target.sizeBytes, neededBytes: fit.neededBytes });
+    mapping.push({ kind: 'disk', source: disk.device, target: target.device, sourceBytes: disk.sizeBytes, targetBytes: target.sizeBytes, fixed: false });
+    for (const sp of fit.partitions) {
+      const node = partitionNode(target.device, sp.source.number);
+      devMap.set(sp.source.node, node);
+      devBytes.set(sp.source.node, sp.size * tss);
+    }
+  }
+
+  // identities: the recorded ones, or new ones in clone mode
+  const fsUuid = new Map<string, string | undefined>();
+  const partUuid = new Map<string, string | undefined>();
+  const idChanges: Array<[string, string]> = [];
+  const ident = (recorded: string | undefined, fresh: () => string): string | undefined => {
+    if (!clone || !recorded) return recorded;
+    const next = fresh();
+    idChanges.push([recorded, next]);
+    return next;
+  };
+  for (const f of layout.filesystems) {
+    fsUuid.set(f.device, ident(f.uuid, () => (f.type === 'vfat' ? newVolumeId(newUuid()) : newUuid())));
+  }
+  for (const s of layout.swap) fsUuid.set(s.device, ident(s.uuid, newUuid));
+  for (const { parts } of sized.values()) for (const sp of parts) partUuid.set(sp.source.node, ident(sp.source.uuid?.toLowerCase(), newUuid)?.toUpperCase());
+
+  // --- check: nothing destructive runs before the set and the targets are proven good
+  const allParts = set.archives.flatMap((a) => a.parts);
+  const partBytes = allParts.reduce((s, p) => s + p.size, 0);
+  steps.push(
+    step({
+      id: 'verify-parts',
+      phase: 'check',
+      title: text('steps.verifyParts', { count: allParts.length, bytes: partBytes }),
+      argv: ['sha256sum', '-c', '-'],
+      stdin: allParts.map((p) => `${p.sha256}  ${posix.join(opts.setDir, p.name)}\n`).join(''),
+      destructive: false,
+      weight: Math.max(1, partBytes / 4),
+      native: 'verify-parts',
+      parts: allParts.map((p) => ({ path: posix.join(opts.setDir, p.name), size: p.size, sha256: p.sha256 })),
+    }),
+  );
+  for (const t of targets) {
+    steps.push(
+      step({
+        id: `check-target.${targets.indexOf(t) + 1}`,
+        phase: 'check',
+        title: text('steps.checkTarget', { device: t.device, bytes: t.neededBytes }),
+        // sh: the device must exist and be at least as large as the plan needs
+        argv: { sh: `test -b ${shq(t.device)} && test "$(blockdev --getsize64 ${shq(t.device)})" -ge ${t.neededBytes}` },
+        destructive: false,
+        native: 'check-target',
+        device: t.device,
+        minBytes: t.neededBytes,
+      }),
+    );
+  }
+
+  // --- wipe and partition
+  for (const { disk, target, index } of disks) {
+    steps.push(step({ id: `wipe.${index}`, phase: 'wipe', title: text('steps.wipe', { device: target.device }), argv: ['wipefs', '-a', target.device], destructive: true, device: target.device }));
+    const s = sized.get(disk.device);
+    if (!s) continue;
+    const table = disk.table!;
+    const labelId = clone ? (table.label === 'gpt' ? newUuid().toUpperCase() : `0x${newUuid().replace(/-/g, '').slice(0, 8)}`) : table.id;
+    if (clone) idChanges.push([table.id, labelId]);
+    steps.push(
+      step({
+        id: `partition.${index}`,
+        phase: 'partition',
+        title: text('steps.partition', { device: target.device, label: table.label, count: s.parts.length }),
+        // no re-read here: without udev the kernel's view is refreshed by partx below, the same way everywhere
+        argv: ['sfdisk', '-q', '--no-reread', '--no-tell-kernel', target.device],
+        stdin: sfdiskScript(table, labelId, s.parts, (sp) => partUuid.get(sp.source.node), target.sectorSize ?? table.sectorsize),
+        destructive: true,
+        weight: 2,
+        device: target.device,
+      }),
+    );
+    steps.push(step({ id: `forget-parts.${index}`, phase: 'partition', title: text('steps.forgetParts', { device: target.device }), argv: ['partx', '-d', target.device], okExitCodes: [0, 1], destructive: true, device: target.device }));
+    steps.push(step({ id: `add-parts.${index}`, phase: 'partition', title: text('steps.addParts', { device: target.device }), argv: ['partx', '-a', target.device], destructive: true, device: target.device }));
+    const nodes = s.parts.filter((sp) => !(table.label === 'dos' && EXTENDED_TYPES.has(sp.source.type))).map((sp) => devMap.get(sp.source.node)!);
+    // old signatures at the new partitions' offsets would confuse blkid and the restored system
+    if (nodes.length) steps.push(step({ id: `wipe-parts.${index}`, phase: 'partition', title: text('steps.wipeParts', { device: target.device }), argv: ['wipefs', '-a', ...nodes], destructive: true, device: target.device }));
+    for (const sp of s.parts) {
+      const fs = fsByDevice.get(sp.source.node);
+      mapping.push({
+        kind: 'partition',
+        source: sp.source.node,
+        target: devMap.get(sp.source.node)!,
+        sourceBytes: sp.source.size * table.sectorsize,
+        targetBytes: devBytes.get(sp.source.node)!,
+        fixed: sp.fixed,
+        fsType: fs?.type ?? (swapByDevice.has(sp.source.node) ? 'swap' : undefined),
+        mountpoint: fs?.mountpoint,
+        uuid: partUuid.get(sp.source.node),
+      });
+    }
+  }
+
+  // --- LVM: PVs on the new partitions, the VGs, LVs scaled with their PVs
+  if (layout.lvm) {
+    for (const vg of layout.lvm.vgs) {
+      const vgPvs = pvs.filter((p) => p.vg === vg.name);
+      const newPvs = vgPvs.map((p) => devMap.get(p.name)).filter((d): d is string => Boolean(d));
+      if (newPvs.length !== vgPvs.length) {
+        warnings.push({ code: 'vg-not-restored', params: { vg: vg.name } });
+        continue;
+      }
+      vgPvs.forEach((p, i) => {
+        const argv = ['lvm', 'pvcreate', '-ff', '-y'];
+        if (!clone) argv.push('--uuid', p.uuid, '--norestorefile');
+        argv.push(newPvs[i]);
+        steps.push(step({ id: `pvcreate.${vg.name}.${i + 1}`.toLowerCase().replace(/[^a-z0-9._-]/g, '-'), phase: 'format', title: text('steps.pvcreate', { device: newPvs[i] }), argv, destructive: true }));
+      });
+      const vgId = vg.name.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
+      steps.push(step({ id: `vgcreate.${vgId}`, phase: 'format', title: text('steps.vgcreate', { vg: vg.name }), argv: ['lvm', 'vgcreate', '-y', '-s', `${vg.extentBytes}b`, vg.name, ...newPvs], destructive: true }));
+      const oldBytes = vgPvs.reduce((s, p) => s + p.sizeBytes, 0);
+      const newBytes = vgPvs.reduce((s, p) => s + (devBytes.get(p.name) ?? p.sizeBytes), 0) - vgPvs.length * 4 * MiB;
+      const scale = oldBytes > 0 ? newBytes / oldBytes : 1;
+      const ext = vg.extentBytes || 4 * MiB;
+      const vgLvs = lvs.filter((l) => l.vg === vg.name);
+      const lvBytes = new Map(vgLvs.map((lv) => [lv, Math.max(Math.ceil(lvNeed(lv) / ext) * ext, Math.floor((lv.sizeBytes * scale) / ext) * ext)]));
+      const sum = [...lvBytes.values()].reduce((a, b) => a + b, 0);
+      // LVs clamped at what their data needs may no longer fit the smaller VG
+      if (sum > newBytes) throw new LifeboatError('target-too-small', { device: newPvs.join(', '), needed: sum + vgPvs.length * 4 * MiB, available: newBytes + vgPvs.length * 4 * MiB, size: newBytes + vgPvs.length * 4 * MiB });
+      for (const lv of vgLvs) {
+        const bytes = lvBytes.get(lv)!;
+        const lvId = `${vgId}.${lv.name.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`;
+        steps.push(step({ id: `lvcreate.${lvId}`, phase: 'format', title: text('steps.lvcreate', { vg: vg.name, lv: lv.name, bytes }), argv: ['lvm', 'lvcreate', '-y', '-Wy', '-Zy', '-L', `${bytes}b`, '-n', lv.name, vg.name], destructive: true }));
+        for (const n of lvNames(lv.vg, lv.name)) {
+          devMap.set(n, `/dev/${lv.vg}/${lv.name}`);
+          devBytes.set(n, bytes);
+        }
+        mapping.push({ kind: 'lv', source: `${lv.vg}/${lv.name}`, target: `/dev/${lv.vg}/${lv.name}`, sourceBytes: lv.sizeBytes, targetBytes: bytes, fixed: false });
+      }
+    }
+  }
+
+  // --- filesystems and swap
+  let n = 0;
+  for (const fs of layout.filesystems) {
+    const dev = devMap.get(fs.device);
+    if (!dev) {
+      if (archiveOf.has(fs.device)) warnings.push({ code: 'fs-not-restored', params: { device: fs.device, mountpoint: fs.mountpoint ?? '' } });
+      continue;
+    }
+    const argv = mkfsArgv(fs, { device: dev, sizeBytes: devBytes.get(fs.device) ?? 0, uuid: fsUuid.get(fs.device), label: fs.label, files: archiveOf.get(fs.device)?.files });
+    if (!argv) {
+      warnings.push({ code: 'fs-type-unsupported', params: { device: fs.device, fstype: fs.type } });
+      continue;
+    }
+    steps.push(step({ id: `mkfs.${++n}`, phase: 'format', title: text('steps.mkfs', { device: dev, fstype: fs.type, label: fs.label ?? '' }), argv, destructive: true, weight: 3, device: dev }));
+  }
+  for (const sw of layout.swap.filter((s) => s.kind === 'partition')) {
+    const dev = devMap.get(sw.device);
+    if (!dev) continue;
+    steps.push(step({ id: `mkswap.${++n}`, phase: 'format', title: text('steps.mkswap', { device: dev }), argv: mkswapArgv({ device: dev, sizeBytes: devBytes.get(sw.device) ?? 0, uuid: fsUuid.get(sw.device), label: sw.label }), destructive: true, device: dev }));
+  }
+
+  // --- mount in mountpoint order, extract in the same order (a child's own root entry then wins)
+  const restorable = set.archives.filter((a) => devMap.has(a.device)).sort((a, b) => byMountDepth(a.mountpoint, b.mountpoint));
+  for (const a of set.archives) if (!devMap.has(a.device)) warnings.push({ code: 'archive-not-restored', params: { archive: a.id, mountpoint: a.mountpoint } });
+  const mounted: string[] = [];
+  for (const a of restorable) {
+    const dir = inside(opts.mountRoot, a.mountpoint);
+    const dev = devMap.get(a.device)!;
+    steps.push(step({ id: `mkdir.${a.id}`, phase: 'mount', title: text('steps.mkdir', { path: dir }), argv: ['mkdir', '-p', dir], destructive: false }));
+    steps.push(step({ id: `mount.${a.id}`, phase: 'mount', title: text('steps.mount', { device: dev, path: dir }), argv: ['mount', '-t', a.fsType, dev, dir], destructive: true, mounts: dir }));
+    mounted.push(dir);
+    const fs = fsByDevice.get(a.device);
+    const subvols = [...(fs?.btrfs?.subvolumes ?? [])].sort((x, y) => x.path.split('/').length - y.path.split('/').length);
+    subvols.forEach((sv, i) => {
+      steps.push(step({ id: `subvolume.${a.id}.${i + 1}`, phase: 'mount', title: text('steps.subvolume', { path: posix.join(dir, sv.path) }), argv: ['btrfs', 'subvolume', 'create', posix.join(dir, sv.path)], destructive: true }));
+    });
+  }
+  for (const a of restorable) {
+    const dir = inside(opts.mountRoot, a.mountpoint);
+    const bytes = a.parts.reduce((s, p) => s + p.size, 0);
+    const decompress = decompressArgv(set.compression.tool);
+    steps.push(
+      step({
+        id: `extract.${a.id}`,
+        phase: 'extract',
+        title: text('steps.extract', { archive: a.id, mountpoint: a.mountpoint, bytes: a.bytesIn }),
+        argv: { pipeline: [...(decompress ? [decompress] : []), tarExtractArgv(a.tarFeatures, dir)], input: a.parts.map((p) => posix.join(opts.setDir, p.name)) },
+        destructive: true,
+        weight: Math.max(1, bytes),
+        native: 'extract',
+        archive: a.id,
+      }),
+    );
+  }
+
+  // --- the restored system must find its new identities
+  const rootArchive = restorable.find((a) => a.mountpoint === '/');
+  if (clone && idChanges.length && rootArchive && layout.boot.fstab) {
+    const fstab = posix.join(opts.mountRoot, 'etc/fstab');
+    const exprs = idChanges.flatMap(([from, to]) => {
+      const pairs = new Set([`${from}\u0000${to}`, `${from.toLowerCase()}\u0000${to.toLowerCase()}`, `${from.toUpperCase()}\u0000${to.toUpperCase()}`]);
+      return [...pairs].flatMap((p) => {
+        const [a, b] = p.split('\u0000');
+        return ['-e', `s/${a.replace(/[^0-9A-Za-z-]/g, '')}/${b.replace(/[^0-9A-Za-z-]/g, '')}/g`];
+      });
+    });
+    steps.push(step({ id: 'fstab', phase: 'configure', title: text('steps.fstab', { path: fstab }), argv: ['sed', '-i', ...exprs, fstab], destructive: true }));
+  }
+
+  // --- boot loader, only when the layout records one to reinstall
+  if (rootArchive) {
+    const espNode = layout.boot.esp;
+    const espArchive = espNode ? restorable.find((a) => a.device === espNode) : undefined;
+    const rootDisk = disks.find(({ disk }) => disk.device === rootArchive.device || disk.table?.partitions.some((p) => p.node === rootArchive.device));
+    const bootDisk = rootDisk?.target.device ?? disks[0]?.target.device;
+    const hasBiosBoot = disks.some(({ disk }) => disk.table?.label === 'dos' || disk.table?.partitions.some((p) => p.type === BIOS_BOOT_GPT));
+    const boot = bootSteps({
+      root: opts.mountRoot,
+      firmware: layout.boot.firmware,
+      espDevice: espNode ? devMap.get(espNode) : undefined,
+      espMounted: Boolean(espArchive),
+      bootDisk,
+      biosBoot: layout.boot.firmware === 'bios' && hasBiosBoot,
+    });
+    for (const s of boot) {
+      steps.push(s);
+      if (s.mounts) mounted.push(s.mounts);
+    }
+  }
+
+  // --- flush, then unmount everything in reverse
+  steps.push(step({ id: 'sync', phase: 'finish', title: text('steps.sync'), argv: ['sync'], destructive: false }));
+  [...mounted].reverse().forEach((dir, i) => {
+    steps.push(step({ id: `umount.${i + 1}`, phase: 'finish', title: text('steps.umount', { path: dir }), argv: ['umount', dir], destructive: false, unmounts: dir }));
+  });
+
+  return RestorePlanSchema.parse({ setId: set.id, setDir: opts.setDir, clone, mountRoot: opts.mountRoot, targets, mapping, steps, warnings });
+}

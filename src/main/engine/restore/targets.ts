@@ -1,0 +1,45 @@
+/**
+ * What the plan compiler needs to know about the chosen targets, measured now (the
+ * compiler itself does no I/O), and the device the backup set is read from (a target
+ * must never be the disk holding the set).
+ */
+import { statSync } from 'node:fs';
+import { LifeboatError } from '../../../shared/errors';
+import type { TargetSpec } from './compile';
+import { run } from '../run';
+
+export async function measureTarget(device: string): Promise<TargetSpec> {
+  try {
+    if (!statSync(device).isBlockDevice()) throw new LifeboatError('target-not-block-device', { device });
+  } catch (err) {
+    if (err instanceof LifeboatError) throw err;
+    throw new LifeboatError('target-missing', { device });
+  }
+  const [size, ss] = await Promise.all([run('blockdev', ['--getsize64', device]), run('blockdev', ['--getss', device])]);
+  return { device, sizeBytes: Number(size.stdout.trim()), sectorSize: Number(ss.stdout.trim()) };
+}
+
+/** The block device holding a folder (findmnt -T), or null when it is not on one. */
+export async function sourceDeviceOf(dir: string): Promise<string | null> {
+  try {
+    const src = (await run('findmnt', ['-n', '-o', 'SOURCE', '-T', dir])).stdout.trim();
+    // btrfs shows /dev/sda2[/@home]
+    const dev = src.replace(/\[.*\]$/, '');
+    return dev.startsWith('/dev/') ? dev : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Pairs recorded disks with targets: explicit SRC=DST maps first, then the --target
+ * list in the order of the recorded disks that are still free.
+ */
+export function assignTargets(recorded: string[], list: string[], maps: Array<[string, string]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [s, d] of maps) out[s] = d;
+  const free = recorded.filter((d) => !(d in out));
+  if (list.length > free.length) throw new LifeboatError('invalid-request', { field: '--target', reason: `${list.length} > ${free.length}` });
+  list.forEach((d, i) => (out[free[i]] = d));
+  return out;
+}
