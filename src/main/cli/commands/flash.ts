@@ -1,0 +1,104 @@
+/**
+ * `lifeboat flash`: writes an image onto one or more drives, then verifies them.
+ *
+ *   lifeboat flash IMAGE TARGET... [--yes] [--no-verify] [--include-loop] [--json]
+ *
+ * Every target passes the drive guard twice: once here, so the confirmation lists only
+ * drives that may be written, and again inside the engine just before it is opened
+ * (the list may be stale by the time a person answers).
+ */
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import type { RegisterCommand } from './index';
+import { describeError, emitJson, progressPrinter, type CliIo } from '../output';
+import { LifeboatError } from '../../../shared/errors';
+import { formatBytes, formatDuration } from '../../../shared/format';
+import type { Drive } from '../../../shared/drive';
+import type { FlashResult, ImageInfo } from '../../../shared/image';
+import { createJobContext } from '../../engine/job';
+import { inspectImage } from '../../engine/image/inspect';
+import { flashImage } from '../../engine/flash';
+import { assertWritableTarget, unmountDrive } from '../../engine/drives/guard';
+
+interface FlashFlags {
+  yes?: boolean;
+  verify: boolean;
+  includeLoop?: boolean;
+  json?: boolean;
+}
+
+/** Asks on the terminal; only an explicit yes (in the user's language) counts. */
+async function confirm(io: CliIo, image: ImageInfo, drives: Drive[], signal: AbortSignal): Promise<boolean> {
+  io.err(io.t('flash:cli.confirmImage', { name: image.name, size: image.size !== null ? formatBytes(image.size, io.lang) : '?' }) + '\n');
+  io.err(io.t('flash:cli.confirmErase', { count: drives.length }) + '\n');
+  for (const d of drives) io.err(`  ${d.device}  ${d.description}  ${formatBytes(d.size, io.lang)}\n`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(io.t('flash:cli.confirmQuestion') + ' ', { signal });
+    const yes = io.t('flash:cli.yesAnswers').split(',');
+    return yes.includes(answer.trim().toLowerCase());
+  } catch {
+    return false; // Ctrl-C or closed stdin while asking: nothing was written
+  } finally {
+    rl.close();
+  }
+}
+
+function printSummary(io: CliIo, result: FlashResult, verify: boolean): void {
+  for (const t of result.targets) {
+    if (t.ok) io.out(`✓ ${t.device}: ${io.t(verify ? 'flash:cli.okVerified' : 'flash:cli.okUnverified')}\n`);
+    else io.out(`✗ ${t.device}: ${t.error ? describeError(io.t, t.error) : io.t('flash:cli.failed')}\n`);
+  }
+  io.out(io.t('flash:cli.summary', { bytes: formatBytes(result.bytes, io.lang), duration: formatDuration(result.durationMs / 1000, io.lang) }) + '\n');
+  if (result.sha256) io.out(io.t('flash:cli.sha256', { sha256: result.sha256 }) + '\n');
+}
+
+export const registerFlash: RegisterCommand = (program: Command, io, signal, setExitCode) => {
+  program
+    .command('flash')
+    .description(io.t('flash:cli.description'))
+    .argument('<image>', io.t('flash:cli.image'))
+    .argument('<targets...>', io.t('flash:cli.targets'))
+    .option('--yes', io.t('flash:cli.yes'))
+    .option('--no-verify', io.t('flash:cli.noVerify'))
+    .option('--include-loop', io.t('flash:cli.includeLoop'))
+    .option('--json', io.t('flash:cli.json'))
+    .action(async (image: string, targets: string[], o: FlashFlags) => {
+      const includeLoop = Boolean(o.includeLoop);
+      const check = (device: string, img: ImageInfo) =>
+        assertWritableTarget(device, { imageSize: img.size, imageSourceDevice: img.sourceDevice, includeLoop });
+
+      if (!o.yes) {
+        if (!io.interactive || io.json) throw new LifeboatError('not-confirmed');
+        // Checked before asking, so the question lists only drives that may be written; with --yes
+        // the engine's guard below is the one check (a drive scan is not free).
+        const info = await inspectImage(image, signal);
+        const drives: Drive[] = [];
+        for (const t of targets) drives.push(await check(t, info));
+        if (!(await confirm(io, info, drives, signal))) throw new LifeboatError('not-confirmed');
+      }
+
+      const printer = progressPrinter(io);
+      const ctx = createJobContext('flash', {
+        signal,
+        // The CLI's phase names live under cli:phases.flash.*, like media's.
+        onProgress: (p) => printer.update({ ...p, phase: `flash.${p.phase}` }),
+        onLog: (l) => process.env.LIFEBOAT_VERBOSE && io.err(l + '\n'),
+      });
+      try {
+        const result = await flashImage(ctx, {
+          image,
+          targets,
+          verify: o.verify,
+          // Re-checked at the moment of writing; a mounted stick is unmounted first, as Etcher does.
+          guard: async (device, img) => unmountDrive(await check(device, img)),
+        });
+        printer.stop();
+        if (io.json) emitJson(io, { type: 'result', ...result });
+        else printSummary(io, result, o.verify);
+        setExitCode(result.targets.every((t) => t.ok) ? 0 : 1);
+      } finally {
+        printer.stop();
+      }
+    });
+};

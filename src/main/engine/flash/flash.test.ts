@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { openSync, writeSync, closeSync, copyFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir, type LoopDevice } from '../../../../test/util/loop';
+import { compress, fillPattern, makeDiskImage, MiB, readBytes, sha256Of } from '../../../../test/flash/fixtures';
+import { createJobContext } from '../job';
+import { LifeboatError } from '../../../shared/errors';
+import type { JobProgress } from '../../../shared/progress';
+import { flashImage } from './index';
+import { readBmap } from '../image/bmap';
+
+const loopOk = canUseLoop();
+const loops: LoopDevice[] = [];
+let dir = '';
+let raw = '';
+let rawSize = 0;
+let rawSha = '';
+
+function loop(size = 64 * MiB): string {
+  const l = makeLoop(size, { dir });
+  loops.push(l);
+  return l.device;
+}
+
+async function expectCode(p: Promise<unknown>, code: string): Promise<LifeboatError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(LifeboatError);
+  expect((err as LifeboatError).code).toBe(code);
+  return err as LifeboatError;
+}
+
+beforeAll(() => {
+  if (!loopOk) return;
+  dir = scratchDir('lifeboat-flash-');
+  raw = makeDiskImage(dir);
+  rawSize = statSync(raw).size;
+  rawSha = sha256Of(raw);
+});
+
+afterAll(() => {
+  for (const l of loops.splice(0)) l.detach();
+  cleanupScratch();
+});
+
+describe.skipIf(!loopOk)(`flashImage on real loop devices (skipped: ${loopSkipReason})`, () => {
+  for (const kind of ['raw', 'gz', 'xz', 'zst', 'bz2', 'zip'] as const) {
+    it(`writes a ${kind} image onto two loop devices at once, byte for byte, and verifies them`, async () => {
+      const image = kind === 'raw' ? raw : compress(raw, kind);
+      const targets = [loop(), loop()];
+      const phases = new Set<string>();
+      const ctx = createJobContext('flash', { onProgress: (p) => phases.add(p.phase) });
+      const res = await flashImage(ctx, { image, targets, verify: true });
+      expect(res.sha256).toBe(rawSha);
+      expect(res.bytes).toBe(rawSize);
+      for (const t of res.targets) expect(t).toMatchObject({ ok: true, verified: true, bytesWritten: rawSize });
+      for (const dev of targets) expect(sha256Of(dev, rawSize)).toBe(rawSha);
+      expect([...phases]).toEqual(expect.arrayContaining(['writing', 'verifying', 'done']));
+    });
+  }
+
+  it('with a bmap writes only the mapped ranges and leaves the rest of the target untouched', async () => {
+    const image = join(dir, 'sparse.img');
+    copyFileSync(raw, image);
+    // bmaptool finds holes in the file itself, so punch them back after the copy
+    execFileSync('fallocate', ['--dig-holes', image]);
+    execFileSync('bmaptool', ['-q', 'create', '-o', join(dir, 'sparse.bmap'), image]);
+    const bmap = await readBmap(join(dir, 'sparse.bmap'));
+    expect(bmap.mappedBytes).toBeLessThan(rawSize / 2);
+
+    // the compressed image streams through zstd; the raw one is read range by range
+    const zst = compress(image, 'zst', join(dir, 'sparse.img.zst'));
+    for (const source of [zst, image]) {
+      const dev = loop();
+      fillPattern(dev, 64 * MiB, 0xa5);
+      const res = await flashImage(createJobContext('flash'), { image: source, targets: [dev], verify: true });
+      expect(res.targets[0]).toMatchObject({ ok: true, verified: true, bytesWritten: bmap.mappedBytes });
+      expect(res.bytes).toBe(bmap.mappedBytes);
+
+      let pos = 0;
+      for (const r of bmap.ranges) {
+        if (r.start > pos) expect(readBytes(dev, pos, r.start - pos).every((b) => b === 0xa5), `hole ${pos}-${r.start}`).toBe(true);
+        expect(sha256Of(dev, r.end - r.start, r.start)).toBe(sha256Of(image, r.end - r.start, r.start));
+        pos = r.end;
+      }
+      expect(readBytes(dev, rawSize, 4096).every((b) => b === 0xa5)).toBe(true);
+    }
+  });
+
+  it('refuses a bmap whose range checksums do not match the image (image-damaged)', async () => {
+    const image = join(dir, 'lying.img');
+    copyFileSync(raw, image);
+    execFileSync('bmaptool', ['-q', 'create', '-o', join(dir, 'lying.bmap'), image]);
+    const fd = openSync(image, 'r+');
+    writeSync(fd, Buffer.from('changed after the bmap was made'), 0, 31, 2 * MiB);
+    closeSync(fd);
+    await expectCode(flashImage(createJobContext('flash'), { image, targets: [loop()], verify: false }), 'image-damaged');
+  });
+
+  it('fails only the target whose bytes differ after writing (verify-mismatch), the other stays ok', async () => {
+    const [a, b] = [loop(), loop()];
+    const res = await flashImage(createJobContext('flash'), {
+      image: raw,
+      targets: [a, b],
+      verify: true,
+      afterWrite: async () => {
+        const fd = openSync(b, 'r+');
+        writeSync(fd, Buffer.from([0x00, 0xff, 0x00]), 0, 3, 10 * MiB + 17);
+        execFileSync('blockdev', ['--flushbufs', b]);
+        closeSync(fd);
+      },
+    });
+    expect(res.targets[0]).toMatchObject({ device: a, ok: true, verified: true });
+    expect(res.targets[1]).toMatchObject({ device: b, ok: false, verified: false, error: { code: 'verify-mismatch', params: { offset: 8 * MiB } } });
+  });
+
+  it('refuses a target that is too small before touching any target', async () => {
+    const big = loop();
+    const small = loop(16 * MiB);
+    fillPattern(big, 64 * MiB, 0x3c);
+    fillPattern(small, 16 * MiB, 0x3c);
+    const before = [sha256Of(big), sha256Of(small)];
+    const err = await expectCode(flashImage(createJobContext('flash'), { image: raw, targets: [big, small], verify: true }), 'target-too-small');
+    expect(err.params).toMatchObject({ device: small, size: 16 * MiB, needed: rawSize });
+    expect([sha256Of(big), sha256Of(small)]).toEqual(before);
+  });
+
+  it('refuses a damaged compressed image before touching the target', async () => {
+    const gz = compress(raw, 'gz', join(dir, 'cut.img.gz'));
+    truncateSync(gz, Math.floor(statSync(gz).size * 0.7));
+    const dev = loop();
+    fillPattern(dev, 64 * MiB, 0x5a);
+    const before = sha256Of(dev);
+    const err = await expectCode(flashImage(createJobContext('flash'), { image: gz, targets: [dev], verify: true }), 'image-damaged');
+    expect(String(err.params.detail)).toMatch(/gzip|pigz/);
+    expect(sha256Of(dev)).toBe(before);
+  });
+
+  it('refuses duplicates, regular files and refusals from the guard, untouched', async () => {
+    const dev = loop();
+    fillPattern(dev, 64 * MiB, 0x77);
+    const before = sha256Of(dev);
+    await expectCode(flashImage(createJobContext('flash'), { image: raw, targets: [dev, dev], verify: false }), 'target-duplicate');
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    await expectCode(flashImage(createJobContext('flash'), { image: raw, targets: [file], verify: false }), 'target-not-block-device');
+    const guard = async (device: string) => {
+      throw new LifeboatError('target-system', { device });
+    };
+    await expectCode(flashImage(createJobContext('flash'), { image: raw, targets: [dev], verify: false, guard }), 'target-system');
+    expect(sha256Of(dev)).toBe(before);
+  });
+
+  it('writes to a regular file only when allowed (benchmarks)', async () => {
+    const file = join(dir, 'out.img');
+    writeFileSync(file, '');
+    const res = await flashImage(createJobContext('flash'), { image: compress(raw, 'zst', join(dir, 'f.img.zst')), targets: [file], verify: true, allowFileTarget: true });
+    expect(res.targets[0]).toMatchObject({ ok: true, verified: true });
+    expect(sha256Of(file)).toBe(rawSha);
+  });
+
+  it('stops promptly when cancelled mid-write and throws cancelled', async () => {
+    const big = makeDiskImage(dir, 'big.img', 200 * MiB);
+    const dev = loop(256 * MiB);
+    const ac = new AbortController();
+    let seen: JobProgress | null = null;
+    const ctx = createJobContext('flash', {
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.phase === 'writing' && !seen) {
+          seen = p;
+          setImmediate(() => ac.abort());
+        }
+      },
+    });
+    const t0 = Date.now();
+    await expectCode(flashImage(ctx, { image: compress(big, 'xz'), targets: [dev], verify: true }), 'cancelled');
+    expect(seen).not.toBeNull();
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+});

@@ -1,0 +1,401 @@
+/**
+ * `flashImage`: writes one image onto several drives at once, then verifies them.
+ *
+ * Why our own pipeline rather than etcher-sdk's `decompressThenFlash` (tried on a loop
+ * device; it does write one correctly): etcher-sdk 10 has no zstd source; its checksums
+ * are xxhash, not the sha256 this product reports; it reads a bmap only from inside a
+ * zip, not one lying beside the image as bmaptool publishes them; its `BlockDevice`
+ * needs drivelist drive objects (drivelist does not list loop devices) and unmounts
+ * through mountutils; its `File` destination verifies through the page cache; and it
+ * takes no AbortSignal. What we keep from it is the shape: one read of the source,
+ * fanned out to every target, a failing target failing alone, O_DIRECT writes, and a
+ * read-back verification.
+ *
+ * Order of work, so that nothing is touched before everything is known to be fine:
+ * inspect the image → check every target (duplicates, block device, size) → test the
+ * whole compressed stream when it is under 2 GiB (above that, damage is detected while
+ * writing and the flash fails with 'image-damaged') → the caller's guard per target →
+ * open all targets (O_EXCL refuses a mounted one) → write → fsync + BLKFLSBUF → verify.
+ *
+ * The image's sha256 is computed in a worker thread on the same shared buffers (hasher.ts),
+ * so hashing overlaps writing on a second core; a raw image is read straight into those
+ * buffers, and with a bmap only its mapped ranges are read and written.
+ */
+import { open } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
+import { LifeboatError } from '../../../shared/errors';
+import type { FlashResult, FlashTargetResult, ImageInfo } from '../../../shared/image';
+import { SpeedMeter, type TargetProgress } from '../../../shared/progress';
+import { throwIfCancelled, type JobContext } from '../job';
+import { inspectImage } from '../image/inspect';
+import { openDecompressed, testIntegrity } from '../image/decompress';
+import { readBmap } from '../image/bmap';
+import { mappedSegments, RangeChecker } from './ranges';
+import { alignedBuffers } from './aligned';
+import { describeTarget, FlashTarget, writeError, type TargetSpec } from './target';
+import { verifyTarget, type WrittenChunk } from './verify';
+import { SharedHasher } from './hasher';
+
+/** 4 MiB writes: large enough for full USB throughput, small enough for smooth progress. */
+export const CHUNK = 4 * 1024 * 1024;
+/** Chunks in flight: the decompressor keeps working while earlier chunks are being written. */
+const POOL = 8;
+/** Compressed images up to this size are fully tested before any target is touched. */
+export const PRECHECK_LIMIT = 2 * 1024 * 1024 * 1024;
+const PROGRESS_INTERVAL_MS = 250;
+/** Read buffers per target during verification. */
+const VERIFY_RING = 3;
+
+export interface FlashOptions {
+  image: string;
+  targets: string[];
+  verify: boolean;
+  /** called for every target just before it is opened; throws to refuse it (the helper's fresh drive scan) */
+  guard?: (device: string, imageInfo: ImageInfo) => Promise<void>;
+  /** accept regular files as targets (benchmarks and tests); block devices only otherwise */
+  allowFileTarget?: boolean;
+  /** test hook, called after writing and flushing, before verification */
+  afterWrite?: (devices: string[]) => Promise<void>;
+}
+
+/** Logs how long each step took, so a slow flash says where the time went. */
+function stopwatch(ctx: JobContext): (what: string) => void {
+  let last = Date.now();
+  return (what) => {
+    const now = Date.now();
+    ctx.log(`${what} in ${now - last} ms`);
+    last = now;
+  };
+}
+
+function checkDuplicates(specs: TargetSpec[]): void {
+  const seen = new Set<string>();
+  for (const s of specs) {
+    if (seen.has(s.real)) throw new LifeboatError('target-duplicate', { device: s.device });
+    seen.add(s.real);
+  }
+}
+
+/** Flashes `opts.image` onto every target; per-target failures are in the result, refusals throw. */
+export async function flashImage(ctx: JobContext, opts: FlashOptions): Promise<FlashResult> {
+  const started = Date.now();
+  const { signal } = ctx;
+  throwIfCancelled(signal);
+  if (opts.targets.length === 0) throw new LifeboatError('invalid-request', { field: 'targets', reason: 'empty' });
+
+  const stamp = stopwatch(ctx);
+  const info = await inspectImage(opts.image, signal);
+  stamp('inspected');
+  const bmap = info.bmap ? await readBmap(info.bmap.path) : null;
+  const total = bmap ? bmap.mappedBytes : info.size;
+
+  // Every target is checked before any is opened: one refusal stops the whole flash untouched.
+  const specs: TargetSpec[] = [];
+  for (const device of opts.targets) specs.push(await describeTarget(device, Boolean(opts.allowFileTarget)));
+  checkDuplicates(specs);
+  // Before the size check: a damaged trailer gives a nonsense size, and "damaged" is the real reason.
+  if (info.compression !== 'none' && info.fileSize <= PRECHECK_LIMIT) {
+    ctx.progress({ phase: 'preparing', bytes: 0, total, speed: null, eta: null });
+    await testIntegrity(info.path, info.compression, signal);
+    stamp('tested the compressed stream');
+  }
+  throwIfCancelled(signal);
+  for (const s of specs) {
+    if (s.capacity !== null && info.size !== null && s.capacity < info.size) {
+      throw new LifeboatError('target-too-small', { device: s.device, size: s.capacity, available: s.capacity, needed: info.size });
+    }
+  }
+  for (const s of specs) await opts.guard?.(s.device, info);
+  stamp('checked the targets');
+
+  const targets: FlashTarget[] = [];
+  try {
+    for (const s of specs) targets.push(await FlashTarget.open(s));
+  } catch (err) {
+    await Promise.all(targets.map((t) => t.close()));
+    throw err;
+  }
+
+  try {
+    return await withBuffers(ctx, opts, info, bmap, total, targets, started);
+  } finally {
+    await Promise.all(targets.map((t) => t.close()));
+  }
+}
+
+/** Sets up the shared, aligned buffers and the hashing worker, then runs the pipeline. */
+async function withBuffers(
+  ctx: JobContext,
+  opts: FlashOptions,
+  info: ImageInfo,
+  bmap: Awaited<ReturnType<typeof readBmap>> | null,
+  total: number | null,
+  targets: FlashTarget[],
+  started: number,
+): Promise<FlashResult> {
+  const { signal } = ctx;
+  const probes = targets.filter((t) => t.usesDirect && t.reader).map((t) => t.reader!);
+  const { slab, buffers, aligned } = await alignedBuffers(POOL + VERIFY_RING * targets.length, CHUNK, probes);
+  if (!aligned) {
+    // No alignment the devices accept: buffered writes and reads after a flush are still correct, only slower.
+    for (const t of targets) await t.dropDirect();
+  }
+  const pool = buffers.slice(0, POOL);
+  const verifyBuffers = buffers.slice(POOL);
+
+  const sha = new SharedHasher(slab);
+  try {
+    return await runPipeline(ctx, opts, info, bmap, total, targets, started, { slab, pool, verifyBuffers, aligned }, sha);
+  } finally {
+    await sha.close();
+  }
+}
+
+/** Writes every target from one read of the image, flushes them, and verifies them. */
+async function runPipeline(
+  ctx: JobContext,
+  opts: FlashOptions,
+  info: ImageInfo,
+  bmap: Awaited<ReturnType<typeof readBmap>> | null,
+  total: number | null,
+  targets: FlashTarget[],
+  started: number,
+  mem: { slab: SharedArrayBuffer; pool: Buffer[]; verifyBuffers: Buffer[]; aligned: boolean },
+  sha: SharedHasher,
+): Promise<FlashResult> {
+  const { signal } = ctx;
+  const { slab, pool, verifyBuffers, aligned } = mem;
+  const chunks: WrittenChunk[] = [];
+  const checker = bmap ? new RangeChecker(bmap.ranges, bmap.checksumType, info.path) : null;
+  const cursor = { i: 0 };
+  const meter = new SpeedMeter();
+  let sourceBytes = 0;
+  let mappedBytes = 0;
+  let lastReport = 0;
+
+  // Targets fed from one source move in lockstep, so they share the job's speed.
+  let speedNow: number | null = null;
+  const targetProgress = (phase: TargetProgress['phase'], bytesOf: (t: FlashTarget) => number): Record<string, TargetProgress> =>
+    Object.fromEntries(
+      targets.map((t) => [
+        t.device,
+        { device: t.device, phase: t.failed ? 'failed' : phase, bytes: bytesOf(t), total, speed: t.failed ? null : speedNow, ...(t.failed ? { error: t.failed } : {}) },
+      ]),
+    );
+  const report = (force = false) => {
+    const now = Date.now();
+    if (!force && now - lastReport < PROGRESS_INTERVAL_MS) return;
+    lastReport = now;
+    const { speed } = meter.update(mappedBytes);
+    speedNow = speed;
+    ctx.progress({
+      phase: 'writing',
+      bytes: mappedBytes,
+      total,
+      speed,
+      eta: meter.eta(mappedBytes, total),
+      targets: targetProgress('writing', (t) => t.bytesWritten),
+    });
+  };
+
+  const inflight: (Promise<unknown> | null)[] = new Array(POOL).fill(null);
+  /** Sends the mapped parts of the chunk in `pool[slot]` (image bytes from `position`) to every live target. */
+  const dispatch = (slot: number, position: number, len: number, segments: [number, number][]) => {
+    sourceBytes = position + len;
+    if (segments.length === 0) return;
+    const buf = pool[slot];
+    checker?.update(buf, position, segments);
+    const hashed = sha.update(segments.map(([off, n]) => [buf.byteOffset + off, n]));
+    // The CRC only locates a difference during verification; the sha256 (in the worker) is the verdict.
+    let crc = 0;
+    for (const [off, n] of segments) {
+      if (opts.verify) crc = crc32(buf.subarray(off, off + n), crc);
+      mappedBytes += n;
+    }
+    chunks.push({ position, segments, crc });
+    inflight[slot] = Promise.all([
+      hashed,
+      ...targets.filter((t) => t.alive).map(async (t) => {
+        for (const [off, n] of segments) await t.write(buf, off, n, position + off);
+      }),
+    ]);
+  };
+  let slot = 0;
+  /** Moves to the next buffer once every target (and the hasher) is done with it; false when no target is left. */
+  const advance = async (): Promise<boolean> => {
+    slot = (slot + 1) % POOL;
+    await inflight[slot];
+    report();
+    return targets.some((t) => t.alive);
+  };
+
+  ctx.progress({ phase: 'writing', bytes: 0, total, speed: null, eta: null, targets: targetProgress('writing', () => 0) });
+  const stamp2 = stopwatch(ctx);
+  const feed = info.compression === 'none' ? feedRaw : feedStream;
+  let allFailed = false;
+  try {
+    allFailed = !(await feed());
+    await Promise.all(inflight);
+  } catch (err) {
+    await Promise.all(inflight.map((p) => p?.catch(() => undefined)));
+    if (signal.aborted) throw new LifeboatError('cancelled');
+    if (err instanceof LifeboatError) throw err;
+    throw new LifeboatError('image-damaged', { path: info.path, detail: (err as Error).message }, undefined, { cause: err });
+  }
+  if (allFailed) {
+    // Nothing left to write to: the reading stopped early, and every target says why it failed.
+    await Promise.all(targets.map((t) => t.finish()));
+    return result(info, null, mappedBytes, started, targets, new Set());
+  }
+
+  /**
+   * A raw image is read straight into the buffers, and with a bmap only its mapped ranges
+   * are read at all (like bmaptool): the holes cost neither reading nor writing.
+   */
+  async function feedRaw(): Promise<boolean> {
+    const size = info.size ?? 0;
+    const fh = await open(info.path, 'r');
+    try {
+      for (let position = 0; position < size; position += CHUNK) {
+        throwIfCancelled(signal);
+        const len = Math.min(CHUNK, size - position);
+        const segments = mappedSegments(bmap?.ranges ?? null, cursor, position, len);
+        if (segments.length === 0) continue;
+        for (const [off, n] of segments) {
+          let got = 0;
+          while (got < n) {
+            const { bytesRead } = await fh.read(pool[slot], off + got, n - got, position + off + got);
+            if (bytesRead === 0) throw new LifeboatError('image-damaged', { path: info.path, detail: `the file ends at ${position + off + got} bytes, ${size} expected` });
+            got += bytesRead;
+          }
+        }
+        dispatch(slot, position, len, segments);
+        if (!(await advance())) return false;
+      }
+      sourceBytes = size;
+      return true;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** A compressed image streams through its decompressor once; its bytes are cut into chunks. */
+  async function feedStream(): Promise<boolean> {
+    const source = await openDecompressed(info.path, info.compression, info.innerName, signal);
+    let fill = 0;
+    let position = 0;
+    try {
+      for await (const piece of source.stream as AsyncIterable<Buffer>) {
+        throwIfCancelled(signal);
+        let off = 0;
+        while (off < piece.length) {
+          const n = Math.min(CHUNK - fill, piece.length - off);
+          piece.copy(pool[slot], fill, off, off + n);
+          fill += n;
+          off += n;
+          if (fill === CHUNK) {
+            dispatch(slot, position, fill, mappedSegments(bmap?.ranges ?? null, cursor, position, fill));
+            position += fill;
+            fill = 0;
+            if (!(await advance())) {
+              source.stop();
+              source.done.catch(() => undefined);
+              return false;
+            }
+          }
+        }
+      }
+      if (fill > 0) dispatch(slot, position, fill, mappedSegments(bmap?.ranges ?? null, cursor, position, fill));
+      await source.done;
+      return true;
+    } catch (err) {
+      source.stop();
+      source.done.catch(() => undefined);
+      throw err;
+    }
+  }
+  // A stream that stops short of the size its header promised was cut: the tool may not notice (zip -p, a trimmed raw file).
+  if (info.size !== null && !info.sizeIsEstimate && sourceBytes < info.size) {
+    throw new LifeboatError('image-damaged', { path: info.path, detail: `${sourceBytes} of ${info.size} bytes` });
+  }
+  throwIfCancelled(signal);
+  ctx.progress({ phase: 'syncing', bytes: mappedBytes, total, speed: null, eta: 0, targets: targetProgress('writing', (t) => t.bytesWritten) });
+  stamp2('written');
+  await Promise.all(targets.map((t) => t.finish()));
+  stamp2('flushed');
+  const sha256 = await sha.digest();
+  await opts.afterWrite?.(targets.filter((t) => t.alive).map((t) => t.device));
+
+  const verified = new Set<FlashTarget>();
+  if (opts.verify) {
+    const done = new Map<FlashTarget, number>();
+    const vMeter = new SpeedMeter();
+    let vLast = 0;
+    const vReport = (force = false) => {
+      const now = Date.now();
+      if (!force && now - vLast < PROGRESS_INTERVAL_MS) return;
+      vLast = now;
+      const alive = targets.filter((t) => t.alive);
+      const avg = alive.length ? alive.reduce((n, t) => n + (done.get(t) ?? 0), 0) / alive.length : 0;
+      const { speed } = vMeter.update(avg);
+      speedNow = speed;
+      ctx.progress({
+        phase: 'verifying',
+        bytes: Math.round(avg),
+        total: mappedBytes,
+        speed,
+        eta: vMeter.eta(avg, mappedBytes),
+        targets: targetProgress('verifying', (t) => done.get(t) ?? 0),
+      });
+    };
+    vReport(true);
+    await Promise.all(
+      targets.map(async (t, i) => {
+        if (!t.alive) return;
+        try {
+          await verifyTarget(t.spec.real, chunks, {
+            direct: aligned ? t.reader : null,
+            sha256,
+            slab,
+            bufs: verifyBuffers.slice(VERIFY_RING * i, VERIFY_RING * (i + 1)),
+            signal,
+            onBytes: (b) => {
+              done.set(t, b);
+              vReport();
+            },
+          });
+          verified.add(t);
+        } catch (err) {
+          if (signal.aborted) return;
+          t.failed = err instanceof LifeboatError ? err.toInfo() : writeError(t.device, err);
+        }
+      }),
+    );
+    throwIfCancelled(signal);
+    stamp2('verified');
+  }
+
+  const res = result(info, sha256, mappedBytes, started, targets, verified);
+  ctx.progress({ phase: 'done', bytes: mappedBytes, total: mappedBytes, speed: null, eta: 0, targets: targetProgress('done', (t) => t.bytesWritten) });
+  ctx.log(`flashed ${mappedBytes} bytes of ${info.path} in ${res.durationMs} ms: ${res.targets.map((t) => `${t.device} ${t.ok ? 'ok' : t.error?.code}`).join(', ')}`);
+  return res;
+}
+
+function result(info: ImageInfo, sha256: string | null, bytes: number, started: number, targets: FlashTarget[], verified: Set<FlashTarget>): FlashResult {
+  return {
+    image: info.path,
+    sha256,
+    bytes,
+    durationMs: Date.now() - started,
+    targets: targets.map(
+      (t): FlashTargetResult => ({
+        device: t.device,
+        ok: t.alive,
+        bytesWritten: t.bytesWritten,
+        verified: verified.has(t),
+        ...(t.failed ? { error: t.failed } : {}),
+      }),
+    ),
+  };
+}
+
