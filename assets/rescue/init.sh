@@ -187,8 +187,7 @@ finish() {
 }
 
 if [ "$RESTORE" = auto ]; then
-	say T_restoreUnavailable
-	announce "LIFEBOAT-RESTORE-FAILED: restore not available in this version"
+	run_restore "$TARGET"
 	finish
 fi
 

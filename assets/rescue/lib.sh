@@ -18,3 +18,53 @@ announce() {
 	done
 	[ -n "$done_any" ] || echo "$1"
 }
+
+# run_restore DISKS: runs the set's compiled plan (restore.sh, rendered from the same
+# TypeScript plan the app executes) onto DISKS (comma-separated, in the order of the
+# recorded disks). Prints the console contract line; returns the plan's status.
+run_restore() {
+	disks=$1
+	if [ -z "$SET_DIR" ]; then
+		say T_restoreNoSet
+		announce "LIFEBOAT-RESTORE-FAILED: no backup set found"
+		return 1
+	fi
+	if [ ! -f "$SET_DIR/restore.sh" ]; then
+		say T_restoreNoPlan
+		announce "LIFEBOAT-RESTORE-FAILED: the backup set has no restore plan"
+		return 1
+	fi
+	if [ -z "$disks" ]; then
+		say T_restoreNoTarget
+		announce "LIFEBOAT-RESTORE-FAILED: no target disk given"
+		return 1
+	fi
+	say T_restoreRunning "$disks"
+	# The plan reads its targets from LIFEBOAT_TARGET_<n> and the set from LIFEBOAT_SET.
+	n=1
+	for d in $(echo "$disks" | tr ',' ' '); do
+		export "LIFEBOAT_TARGET_$n=$d"
+		n=$((n + 1))
+	done
+	if LIFEBOAT_SET="$SET_DIR" dash "$SET_DIR/restore.sh"; then
+		say T_restoreOk
+		announce "LIFEBOAT-RESTORE-OK"
+		return 0
+	fi
+	rc=$?
+	say T_restoreFailed "exit $rc"
+	announce "LIFEBOAT-RESTORE-FAILED: restore plan stopped with status $rc"
+	return 1
+}
+
+# list_disks: whole disks with their size, for a person choosing a target.
+list_disks() {
+	say T_restoreDisks
+	for s in /sys/block/*; do
+		name=${s##*/}
+		case "$name" in loop* | ram* | sr* | fd* | zram*) continue ;; esac
+		sectors=$(cat "$s/size" 2>/dev/null || echo 0)
+		model=$(cat "$s/device/model" 2>/dev/null || true)
+		echo "  /dev/$name  $((sectors / 2048)) MiB  $model"
+	done
+}

@@ -23,7 +23,17 @@ while :; do
 	printf "$T_menu_prompt"
 	read -r choice || { sleep 1; continue; }
 	case "$choice" in
-	1 | 2) say T_restoreUnavailable ;;
+	1 | 2)
+		list_disks
+		# shellcheck disable=SC2059
+		printf "$T_restoreAskTarget"
+		read -r disks || disks=
+		[ -n "$disks" ] || continue
+		# shellcheck disable=SC2059
+		printf "$T_restoreConfirm" "$disks" "$T_restoreYes"
+		read -r answer || answer=
+		if [ "$answer" = "$T_restoreYes" ]; then run_restore "$disks"; else say T_restoreKept; fi
+		;;
 	3)
 		say T_shellHint
 		# cttyhack gives the shell a controlling terminal, so Ctrl-C works.

@@ -148,7 +148,7 @@ describe.skipIf(!canBoot)(`rescue media in qemu (${why})`, () => {
     await vm.stop();
   });
 
-  it('unattended: finds the set on an SMB share after DHCP (when samba is here), says plainly restore is not available yet, powers off', async () => {
+  it('unattended: finds the set on an SMB share after DHCP (when samba is here), refuses a set without a restore plan in plain words, powers off', async () => {
     // One boot for two paths: an unattended machine typically takes its set from the network.
     let smb: SmbServer | undefined;
     let setArg = '';
@@ -162,7 +162,7 @@ describe.skipIf(!canBoot)(`rescue media in qemu (${why})`, () => {
     } else console.log('SMB part skipped: needs smbd and mount.cifs (apt-get install samba cifs-utils) and a free 127.0.0.1:445');
     try {
       const vm = new Vm({ nic: true, kernel, initrd, append: `console=ttyS0,115200 quiet lifeboat.restore=auto lifeboat.poweroff=1${setArg}` });
-      await vm.waitFor('LIFEBOAT-RESTORE-FAILED: restore not available in this version', BOOT_MS);
+      await vm.waitFor('LIFEBOAT-RESTORE-FAILED: the backup set has no restore plan', BOOT_MS);
       if (smb) expect(vm.output).toContain('Backup found in /mnt/net/nightly');
       expect(await Promise.race([vm.exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('still running'), 30_000))])).toBe('exited');
       expect(vm.output).not.toContain('LIFEBOAT-RESTORE-OK');

@@ -17,6 +17,8 @@ export interface VmOptions {
   cdrom?: string;
   /** a raw disk image attached as the first IDE disk (snapshot: never modified) */
   disk?: string;
+  /** a raw disk image attached as a writable virtio disk (/dev/vda in the guest): a restore target */
+  targetDisk?: string;
   /** direct kernel boot */
   kernel?: string;
   initrd?: string;
@@ -65,6 +67,7 @@ export class Vm {
     }
     if (opts.cdrom) args.push('-drive', `file=${opts.cdrom},media=cdrom,readonly=on,if=ide,index=2`, '-boot', 'd');
     if (opts.disk) args.push('-drive', `file=${opts.disk},format=raw,if=ide,index=0,snapshot=on`);
+    if (opts.targetDisk) args.push('-drive', `file=${opts.targetDisk},format=raw,if=virtio,cache=unsafe`);
     if (opts.nic || opts.tftp) {
       const tftp = opts.tftp ? `,tftp=${opts.tftp.dir},bootfile=${opts.tftp.bootfile}` : '';
       args.push('-netdev', `user,id=n0${tftp}`, '-device', 'virtio-net-pci,netdev=n0');

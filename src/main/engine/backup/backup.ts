@@ -19,6 +19,7 @@ import { APP_VERSION } from '../../version';
 import { collectInventory, relativeMountpoint } from '../inventory/collect';
 import { throwIfCancelled, type JobContext } from '../job';
 import { formatSums, parseSums, type SumEntry } from '../set/sums';
+import { recordedScript } from '../restore/recorded';
 import { readManifest } from '../set/read';
 import { archiveFilesystem } from './archive-fs';
 import { archiveBase, chooseCompressor } from './compressors';
@@ -235,6 +236,15 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
       layout: inv.layout,
       archives,
     } satisfies BackupSet);
+    // restore.sh: the plan for the recorded disks, rendered as sh — what the rescue system
+    // runs. A layout the plan compiler cannot rebuild yet still gets a set (restorable by
+    // hand and file by file), with the reason in the log rather than a failed backup.
+    try {
+      put('restore.sh', recordedScript(manifest, { setDir: dest }));
+    } catch (err) {
+      if (err instanceof LifeboatError && err.code === 'dest-full') throw err;
+      ctx.log(`no restore.sh: ${err instanceof Error ? err.message : String(err)}`);
+    }
     put('lifeboat.json', JSON.stringify(manifest, null, 2) + '\n');
     const sumsText = formatSums(sums);
     try {
