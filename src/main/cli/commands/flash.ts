@@ -7,9 +7,9 @@
  * drives that may be written, and again inside the engine just before it is opened
  * (the list may be stale by the time a person answers).
  */
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index';
+import { confirmErase } from '../confirm';
 import { describeError, emitJson, progressPrinter, type CliIo } from '../output';
 import { LifeboatError } from '../../../shared/errors';
 import { formatBytes, formatDuration } from '../../../shared/format';
@@ -27,21 +27,12 @@ interface FlashFlags {
   json?: boolean;
 }
 
-/** Asks on the terminal; only an explicit yes (in the user's language) counts. */
-async function confirm(io: CliIo, image: ImageInfo, drives: Drive[], signal: AbortSignal): Promise<boolean> {
+/** Lists what will be erased, then asks (see ../confirm.ts). */
+async function confirm(io: CliIo, image: ImageInfo, drives: Drive[], signal: AbortSignal): Promise<void> {
   io.err(io.t('flash:cli.confirmImage', { name: image.name, size: image.size !== null ? formatBytes(image.size, io.lang) : '?' }) + '\n');
   io.err(io.t('flash:cli.confirmErase', { count: drives.length }) + '\n');
   for (const d of drives) io.err(`  ${d.device}  ${d.description}  ${formatBytes(d.size, io.lang)}\n`);
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await rl.question(io.t('flash:cli.confirmQuestion') + ' ', { signal });
-    const yes = io.t('flash:cli.yesAnswers').split(',');
-    return yes.includes(answer.trim().toLowerCase());
-  } catch {
-    return false; // Ctrl-C or closed stdin while asking: nothing was written
-  } finally {
-    rl.close();
-  }
+  await confirmErase(io, { question: io.t('flash:cli.confirmQuestion'), signal });
 }
 
 function printSummary(io: CliIo, result: FlashResult, verify: boolean): void {
@@ -75,7 +66,7 @@ export const registerFlash: RegisterCommand = (program: Command, io, signal, set
         const info = await inspectImage(image, signal);
         const drives: Drive[] = [];
         for (const t of targets) drives.push(await check(t, info));
-        if (!(await confirm(io, info, drives, signal))) throw new LifeboatError('not-confirmed');
+        await confirm(io, info, drives, signal);
       }
 
       const printer = progressPrinter(io);

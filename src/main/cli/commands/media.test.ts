@@ -1,9 +1,11 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../index';
 import { makeFakeSet } from '../../../../test/qemu/fake-set';
+import { canUseLoop, loopSkipReason, makeLoop } from '../../../../test/util/loop';
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeboat-media-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,4 +74,40 @@ describe('lifeboat doctor', () => {
     expect(JSON.parse(r.out)).toMatchObject({ type: 'doctor', ok: true, media: 'iso' });
     expect(r.code).toBe(0);
   });
+});
+
+describe.skipIf(!canUseLoop())(`lifeboat media --usb (${loopSkipReason})`, () => {
+  it('refuses a loop device without --include-loop and a run without --yes, leaving the stick untouched', async () => {
+    const stick = makeLoop(512 * 2 ** 20);
+    try {
+      writeFileSync(stick.device, Buffer.alloc(2 ** 20, 0x5a));
+      const before = readFileSync(stick.device).subarray(0, 2 ** 20).toString('hex');
+      const args = ['media', '--rescue-only', '--usb', stick.device, '--json'];
+      if (kernelName) args.push('--kernel', `/boot/${kernelName}`);
+      const noLoop = await cli(args);
+      expect(noLoop.code).toBe(2);
+      expect(noLoop.out).toContain('"code":"target-loop-not-allowed"');
+      const noYes = await cli([...args, '--include-loop']);
+      expect(noYes.code).toBe(2);
+      expect(noYes.out).toContain('"code":"not-confirmed"');
+      expect(readFileSync(stick.device).subarray(0, 2 ** 20).toString('hex')).toBe(before);
+    } finally {
+      stick.detach();
+    }
+  });
+
+  it.skipIf(!kernelName)('prepares a stick with --yes --include-loop: GPT with an ESP and a data partition', async () => {
+    const stick = makeLoop(512 * 2 ** 20);
+    try {
+      const r = await cli(['media', '--rescue-only', '--usb', stick.device, '--include-loop', '--yes', '--kernel', `/boot/${kernelName}`, '--json']);
+      expect(r.code, r.out).toBe(0);
+      const table = JSON.parse(execFileSync('sfdisk', ['--json', stick.device], { encoding: 'utf8' })).partitiontable;
+      expect(table.label).toBe('gpt');
+      expect(table.partitions.map((p: { type: string }) => p.type)).toContain('C12A7328-F81F-11D2-BA4B-00A0C93EC93B');
+      expect(table.partitions.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      execFileSync('partx', ['-d', stick.device], { stdio: 'ignore' });
+      stick.detach();
+    }
+  }, 180_000);
 });

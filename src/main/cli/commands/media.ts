@@ -12,6 +12,9 @@ import { LifeboatError } from '../../../shared/errors';
 import { formatBytes } from '../../../shared/format';
 import { createJobContext } from '../../engine/job';
 import { buildMedia } from '../../engine/media/build';
+import { assertWritableTarget, unmountDrive } from '../../engine/drives/guard';
+import { sourceDeviceOf } from '../../engine/image/source-device';
+import { confirmErase } from '../confirm';
 import type { Language } from '../../../shared/api';
 
 interface MediaFlags {
@@ -27,6 +30,7 @@ interface MediaFlags {
   lang?: Language;
   timeout?: string;
   yes?: boolean;
+  includeLoop?: boolean;
 }
 
 export const registerMedia: RegisterCommand = (program: Command, io, signal, setExitCode) => {
@@ -45,6 +49,7 @@ export const registerMedia: RegisterCommand = (program: Command, io, signal, set
     .addOption(new Option('--lang <lang>', io.t('media:command.lang')).choices(['en', 'fr']))
     .option('--timeout <seconds>', io.t('media:command.timeout'))
     .option('--yes', io.t('media:command.yes'))
+    .option('--include-loop', io.t('media:command.includeLoop'))
     .option('--json', io.t('media:command.json'))
     .action(async (o: MediaFlags) => {
       const outputs = [o.iso, o.usb, o.pxe].filter(Boolean).length;
@@ -54,9 +59,25 @@ export const registerMedia: RegisterCommand = (program: Command, io, signal, set
       if (outputs !== 1) refuse('--iso/--usb/--pxe', io.t('media:needOutput'));
       if (!o.set && !o.rescueOnly) refuse('--set', io.t('media:needSet'));
       if (o.embed && !o.set) refuse('--embed', io.t('media:embedNeedsSet'));
-      if (o.usb) refuse('--usb', io.t('media:notYet', { what: '--usb' }));
       const timeout = o.timeout !== undefined ? Number(o.timeout) : undefined;
       if (timeout !== undefined && !(timeout >= 0 && timeout <= 600)) refuse('--timeout', '0…600');
+
+      // A stick is erased: the same drive rules as flashing, checked before asking and
+      // again (on a fresh scan) by the engine right before it writes.
+      let usbGuard: ((device: string) => Promise<void>) | undefined;
+      if (o.usb) {
+        const includeLoop = Boolean(o.includeLoop);
+        const policy = { imageSize: null, imageSourceDevice: o.set ? await sourceDeviceOf(o.set) : null, includeLoop };
+        const drive = await assertWritableTarget(o.usb, policy);
+        await confirmErase(io, {
+          yes: o.yes,
+          question: io.t('media:confirmUsb', { device: drive.device, description: drive.description, size: formatBytes(drive.size, io.lang) }),
+          signal,
+        });
+        usbGuard = async (device) => {
+          await unmountDrive(await assertWritableTarget(device, policy));
+        };
+      }
 
       const printer = progressPrinter(io);
       const ctx = createJobContext('media', {
@@ -71,6 +92,8 @@ export const registerMedia: RegisterCommand = (program: Command, io, signal, set
             embed: o.embed,
             iso: o.iso,
             pxe: o.pxe,
+            usb: o.usb,
+            usbGuard,
             kernel: o.kernel,
             modules: o.modules,
             append: o.append,

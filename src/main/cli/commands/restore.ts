@@ -8,7 +8,7 @@
  * touches nothing. Otherwise the targets are erased: without --yes a person must type
  * yes on a terminal, and a non-interactive run is refused (not-confirmed, exit 2).
  */
-import { createInterface } from 'node:readline/promises';
+import { confirmErase } from '../confirm';
 import { rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -49,19 +49,6 @@ function printPlan(io: CliIo, plan: RestorePlan): void {
     io.out(io.t('restore:cli.stepLine', { n: i + 1, title: stepTitle(io.t, io.lang, s) }) + '\n');
     io.out(io.t('restore:cli.commandLine', { command: commandLine(s) }) + '\n');
   });
-}
-
-async function confirm(io: CliIo, plan: RestorePlan, signal: AbortSignal): Promise<boolean> {
-  const devices = plan.targets.map((t) => `${t.device} (${formatBytes(t.sizeBytes, io.lang)})`).join(', ');
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await rl.question(io.t('restore:cli.confirm', { devices }), { signal });
-    return io.t('restore:cli.yesAnswers').split(',').includes(answer.trim().toLowerCase());
-  } catch {
-    return false; // Ctrl-C or closed stdin while asking: nothing was written
-  } finally {
-    rl.close();
-  }
 }
 
 export const registerRestore: RegisterCommand = (program: Command, io, signal, setExitCode) => {
@@ -106,7 +93,8 @@ export const registerRestore: RegisterCommand = (program: Command, io, signal, s
       if (!o.yes) {
         if (!io.interactive || io.json) throw new LifeboatError('not-confirmed');
         printPlan(io, plan);
-        if (!(await confirm(io, plan, signal))) throw new LifeboatError('not-confirmed');
+        const devices = plan.targets.map((t) => `${t.device} (${formatBytes(t.sizeBytes, io.lang)})`).join(', ');
+        await confirmErase(io, { question: io.t('restore:cli.confirm', { devices }), signal });
       }
 
       const setSource = await sourceDeviceOf(setDir);

@@ -19,17 +19,8 @@ export async function measureTarget(device: string): Promise<TargetSpec> {
   return { device, sizeBytes: Number(size.stdout.trim()), sectorSize: Number(ss.stdout.trim()) };
 }
 
-/** The block device holding a folder (findmnt -T), or null when it is not on one. */
-export async function sourceDeviceOf(dir: string): Promise<string | null> {
-  try {
-    const src = (await run('findmnt', ['-n', '-o', 'SOURCE', '-T', dir])).stdout.trim();
-    // btrfs shows /dev/sda2[/@home]
-    const dev = src.replace(/\[.*\]$/, '');
-    return dev.startsWith('/dev/') ? dev : null;
-  } catch {
-    return null;
-  }
-}
+/** The block device holding a folder: the same answer the flash policy uses for an image. */
+export { sourceDeviceOf } from '../image/source-device';
 
 /**
  * Pairs recorded disks with targets: explicit SRC=DST maps first, then the --target
