@@ -355,7 +355,7 @@ describe.skipIf(skip)(`every compressor round-trips (${skip ? loopSkipReason : '
     mkdirSync(join(dest, 'lost+found'), { recursive: true });
     const r = await cli(['backup', '--dest', dest, '--root', tree, '--json']);
     expect(r.code, r.out).toBe(0);
-    expect(readdirSync(dest).sort()).toEqual(['SHA256SUMS', 'archives', 'layout', 'lifeboat.json', 'lost+found']);
+    expect(readdirSync(dest).sort()).toEqual(['SHA256SUMS', 'archives', 'layout', 'lifeboat.json', 'lost+found', 'restore.sh']);
     expect((await cli(['verify', dest])).code).toBe(0);
   });
 
