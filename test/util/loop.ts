@@ -5,9 +5,9 @@
  * because there is no udev on these machines.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, openSync, ftruncateSync, closeSync } from 'node:fs';
+import { mkdtempSync, rmSync, openSync, ftruncateSync, closeSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 export interface LoopDevice {
   device: string;
@@ -55,14 +55,24 @@ export function makeLoop(size: number, opts: { dir?: string; readOnly?: boolean;
   if (opts.readOnly) args.push('-r');
   args.push(file);
   const device = execFileSync('losetup', args, { encoding: 'utf8' }).trim();
+  const real = realpathSync(file);
   return {
     device,
     file,
     detach() {
+      // Only if the device still holds our file: once detached, its number can be given
+      // to another test running in parallel, whose device a second detach would pull away.
+      let backing = '';
+      try {
+        backing = readFileSync(`/sys/block/${basename(device)}/loop/backing_file`, 'utf8').trim();
+      } catch {
+        return; // already gone (a test may detach it mid-write on purpose)
+      }
+      if (backing !== real && backing !== `${real} (deleted)`) return;
       try {
         execFileSync('losetup', ['-d', device], { stdio: 'ignore' });
       } catch {
-        /* already gone (a test may detach it mid-write on purpose) */
+        /* detached meanwhile */
       }
     },
   };
