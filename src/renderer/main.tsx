@@ -8,6 +8,8 @@ import { App } from './app/App';
 import { ServicesContext, type HostInfo, type Services } from './app/context';
 import { createAppStore } from './app/store';
 import { createFlashStore } from './flash/store';
+import { createMediaStore } from './media/store';
+import { createRestoreStore } from './restore/store';
 import { createRendererI18n } from './i18n';
 import { pickTransport } from './transport';
 import './styles.css';
@@ -38,6 +40,8 @@ async function boot(): Promise<void> {
     info,
     app: createAppStore(api, i18n, language),
     flash: createFlashStore(api, { includeLoop: info.showLoopDevices === true }),
+    media: createMediaStore(api, { lang: language }),
+    restore: createRestoreStore(api, { includeLoop: info.showLoopDevices === true }),
   };
   root.render(
     <I18nextProvider i18n={i18n}>

@@ -12,6 +12,9 @@ import type { Drive } from './drive';
 import type { ErrorInfo } from './errors';
 import type { FlashResult, ImageInfo } from './image';
 import type { JobKind, JobProgress } from './progress';
+import { COMPRESSORS } from './backup-set';
+import type { DoctorReport, InventoryView, MadeMedia, MadeSet } from './media-make';
+import type { FoundSet, RestoreRunResult, ReviewedPlan, SetSummary } from './restore-sets';
 
 export const LANGUAGES = ['en', 'fr'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -28,6 +31,20 @@ export const devicePath = z
   .max(256)
   .regex(/^\/dev\/[A-Za-z0-9._\-/]+$/, 'must be a /dev path')
   .refine((p) => !p.includes('..'), { message: 'must not contain ..' });
+
+/** A restore's inputs: recorded disk → target device, both /dev paths. */
+const restoreRequest = z
+  .object({
+    setDir: absPath,
+    targets: z
+      .record(devicePath, devicePath)
+      .refine((t) => Object.keys(t).length >= 1 && Object.keys(t).length <= 16, { message: 'between 1 and 16 targets' }),
+    /** new identities for the copy (partition table, partitions, filesystems) */
+    clone: z.boolean(),
+    /** loop devices count as disks only when the caller asked for them (tests, power users) */
+    includeLoop: z.boolean().optional(),
+  })
+  .strict();
 
 export const requestSchemas = {
   'app.info': z.object({}).strict(),
@@ -48,6 +65,38 @@ export const requestSchemas = {
     })
     .strict(),
   'job.cancel': z.object({ jobId: z.string().min(1).max(128) }).strict(),
+  /** reads the layout of the system mounted at `root` (in the helper: some devices need root) */
+  'inventory.collect': z.object({ root: absPath }).strict(),
+  'media.doctor': z.object({ media: z.enum(['iso', 'usb', 'pxe']), kernel: absPath.optional() }).strict(),
+  /** backs up `root` into a new set at `dest`, then builds a rescue ISO at `iso` */
+  'media.make': z
+    .object({
+      root: absPath,
+      dest: absPath,
+      compress: z.enum(COMPRESSORS),
+      level: z.number().int().min(0).max(22).optional(),
+      /** bytes per part; at least 1 MiB, so a typo cannot make millions of parts */
+      split: z.number().int().min(1024 * 1024).max(Number.MAX_SAFE_INTEGER).optional(),
+      /** root-relative paths or patterns; one tar --exclude each, so no NUL or line breaks */
+      excludes: z
+        .array(z.string().min(1).max(1024).refine((p) => !/[\0\n\r]/.test(p), { message: 'no control characters' }))
+        .max(256),
+      defaultExcludes: z.boolean(),
+      iso: absPath,
+      embed: z.boolean(),
+      lang: z.enum(LANGUAGES),
+      /** the kernel the rescue system boots (default: the running kernel's /boot file) */
+      kernel: absPath.optional(),
+    })
+    .strict(),
+  /** looks for backup sets under `dirs` (default: mounted filesystems, /media, /mnt, /run/media, home) */
+  'restore.find': z.object({ dirs: z.array(absPath).min(1).max(32).optional() }).strict(),
+  /** one set's summary: host, date, recorded disks and what each needs */
+  'restore.inspect': z.object({ setDir: absPath }).strict(),
+  /** compiles the plan for the chosen targets (in the helper: measuring disks needs root) */
+  'restore.plan': restoreRequest,
+  /** runs the plan reviewed for the same inputs; the targets are erased */
+  'restore.start': restoreRequest,
 } as const;
 
 export type Method = keyof typeof requestSchemas;
@@ -92,6 +141,13 @@ export interface Responses {
   'image.inspect': ImageInfo;
   'flash.start': { jobId: string };
   'job.cancel': { cancelled: boolean };
+  'inventory.collect': InventoryView;
+  'media.doctor': DoctorReport;
+  'media.make': { jobId: string };
+  'restore.find': FoundSet[];
+  'restore.inspect': SetSummary;
+  'restore.plan': ReviewedPlan;
+  'restore.start': { jobId: string };
 }
 
 /** The result of a finished job, pushed as `job.done`. */
@@ -100,7 +156,12 @@ export type JobDone =
   | { jobId: string; kind: JobKind; ok: false; error: ErrorInfo; result?: JobResultOf };
 
 /** Results by job kind; more kinds join as their journeys land. */
-export type JobResultOf = { kind: 'flash'; flash: FlashResult };
+export type JobResultOf =
+  | { kind: 'flash'; flash: FlashResult }
+  /** what a media job made; a set stays when only the ISO failed or was cancelled */
+  | { kind: 'media'; backup: MadeSet | null; media: MadeMedia | null }
+  /** how far a restore got; on failure `stepsDone` says which step stopped it */
+  | { kind: 'restore'; restore: RestoreRunResult };
 
 export interface Events {
   'job.progress': JobProgress;

@@ -11,6 +11,8 @@ import { z } from 'zod';
 import type { Drive } from './drive';
 import type { ErrorInfo } from './errors';
 import type { ImageInfo } from './image';
+import type { InventoryView } from './media-make';
+import type { ReviewedPlan } from './restore-sets';
 import { requestSchemas, type Events } from './api';
 
 /** Longest accepted request line; a longer one is refused before it is parsed. */
@@ -21,6 +23,10 @@ export const helperRequestSchemas = {
   'image.inspect': requestSchemas['image.inspect'],
   'flash.start': requestSchemas['flash.start'],
   'job.cancel': requestSchemas['job.cancel'],
+  'inventory.collect': requestSchemas['inventory.collect'],
+  'media.make': requestSchemas['media.make'],
+  'restore.plan': requestSchemas['restore.plan'],
+  'restore.start': requestSchemas['restore.start'],
   'helper.ping': z.object({}).strict(),
 } as const;
 
@@ -32,6 +38,10 @@ export interface HelperResults {
   'image.inspect': ImageInfo;
   'flash.start': { jobId: string };
   'job.cancel': { cancelled: boolean };
+  'inventory.collect': InventoryView;
+  'media.make': { jobId: string };
+  'restore.plan': ReviewedPlan;
+  'restore.start': { jobId: string };
   'helper.ping': { pid: number; uid: number };
 }
 

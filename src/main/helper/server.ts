@@ -13,6 +13,8 @@ import { listDrives } from '../engine/drives/scan';
 import { assertWritableTarget, unmountDrive } from '../engine/drives/guard';
 import { flashImage } from '../engine/flash';
 import { inspectImage } from '../engine/image/inspect';
+import { inventoryView, preflightMediaMake, runMediaMake, type MediaMakeParams } from './media-make';
+import { RestorePlanner, reviewed, runRestore, type RestoreParams } from './restore-job';
 import { LifeboatError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import type { JobDone } from '../../shared/api';
 import type { FlashResult, ImageInfo } from '../../shared/image';
@@ -73,6 +75,7 @@ function flashOutcome(jobId: string, result: FlashResult, signal: AbortSignal): 
 
 export class HelperServer {
   private readonly jobs = new Map<string, RunningJob>();
+  private readonly restorePlanner = new RestorePlanner();
   private closing = false;
 
   constructor(private readonly opts: HelperServerOptions) {}
@@ -131,6 +134,14 @@ export class HelperServer {
         return (await inspectImage((params as { path: string }).path)) as R;
       case 'flash.start':
         return this.startFlash(params as { image: string; targets: string[]; verify: boolean; includeLoop?: boolean }) as R;
+      case 'inventory.collect':
+        return (await inventoryView((params as { root: string }).root)) as R;
+      case 'media.make':
+        return this.startMediaMake(params as MediaMakeParams) as R;
+      case 'restore.plan':
+        return reviewed(await this.restorePlanner.plan(params as RestoreParams)) as R;
+      case 'restore.start':
+        return (await this.startRestore(params as RestoreParams)) as R;
       case 'job.cancel': {
         const job = this.jobs.get((params as { jobId: string }).jobId);
         if (!job || job.controller.signal.aborted) return { cancelled: false } as R;
@@ -177,6 +188,63 @@ export class HelperServer {
         if (!controller.signal.aborted) this.opts.log(`helper: job ${ctx.jobId} failed: ${(err as Error)?.stack ?? String(err)}`);
         payload = { jobId: ctx.jobId, kind: 'flash', ok: false, error };
       }
+      this.jobs.delete(ctx.jobId);
+      this.opts.send({ event: 'job.done', payload });
+    })();
+    this.jobs.set(ctx.jobId, { controller, done });
+    return { jobId: ctx.jobId };
+  }
+
+  /** Backup then rescue ISO as one job; refused up front when its paths or kernel are wrong. */
+  private startMediaMake(p: MediaMakeParams): { jobId: string } {
+    if (this.closing) throw new LifeboatError('cancelled');
+    preflightMediaMake(p);
+    const controller = new AbortController();
+    const ctx = createJobContext('media', {
+      signal: controller.signal,
+      onProgress: (payload) => this.opts.send({ event: 'job.progress', payload }),
+      onLog: (line) => this.opts.send({ event: 'job.log', payload: { jobId: ctx.jobId, line } }),
+    });
+    const done = (async () => {
+      // Start on the next turn, so the `{jobId}` response is on the wire before any job event.
+      await new Promise((r) => setImmediate(r));
+      let payload: JobDone;
+      try {
+        payload = await runMediaMake(p, ctx);
+      } catch (err) {
+        payload = { jobId: ctx.jobId, kind: 'media', ok: false, error: toErrorInfo(err) };
+      }
+      if (!payload.ok && payload.error.code !== 'cancelled') this.opts.log(`helper: job ${ctx.jobId} failed: ${payload.error.message}`);
+      this.jobs.delete(ctx.jobId);
+      this.opts.send({ event: 'job.done', payload });
+    })();
+    this.jobs.set(ctx.jobId, { controller, done });
+    return { jobId: ctx.jobId };
+  }
+
+  /**
+   * Runs the reviewed plan as a job. Answered only once the plan is known to be valid
+   * (set readable, targets accepted by the guard), so a refusal is the answer itself.
+   */
+  private async startRestore(p: RestoreParams): Promise<{ jobId: string }> {
+    if (this.closing) throw new LifeboatError('cancelled');
+    const plan = await this.restorePlanner.planToRun(p);
+    if (this.closing) throw new LifeboatError('cancelled');
+    const controller = new AbortController();
+    let stepsDone = 0;
+    const ctx = createJobContext('restore', {
+      signal: controller.signal,
+      onProgress: (payload) => {
+        stepsDone = payload.items?.done ?? stepsDone;
+        this.opts.send({ event: 'job.progress', payload });
+      },
+      onLog: (line) => this.opts.send({ event: 'job.log', payload: { jobId: ctx.jobId, line } }),
+    });
+    const done = (async () => {
+      // Start on the next turn, so the `{jobId}` response is on the wire before any job event.
+      await new Promise((r) => setImmediate(r));
+      const payload = await runRestore(p, plan, ctx, () => stepsDone);
+      if (!payload.ok && payload.error.code !== 'cancelled') this.opts.log(`helper: job ${ctx.jobId} failed: ${payload.error.message}`);
       this.jobs.delete(ctx.jobId);
       this.opts.send({ event: 'job.done', payload });
     })();

@@ -20,14 +20,20 @@ import { LifeboatError } from '../../shared/errors';
 import { languageFromLocale } from '../../shared/i18n';
 import { listDrives } from '../engine/drives/scan';
 import { inspectImage } from '../engine/image/inspect';
+import { runDoctor } from '../engine/media/doctor';
 import { APP_VERSION } from '../version';
 import { listFolder } from './files';
+import { defaultFindRoots, findSets, inspectSet } from './restore-sets';
 import { readSettings, settingsPath, writeSettings } from './settings';
 
 /** What the service needs of the privileged helper (HelperClient satisfies it). */
 export interface PrivilegedBackend {
   call(method: 'flash.start', params: Parameters<ApiHandlers['flash.start']>[0]): Promise<Responses['flash.start']>;
   call(method: 'job.cancel', params: { jobId: string }): Promise<Responses['job.cancel']>;
+  call(method: 'inventory.collect', params: { root: string }): Promise<Responses['inventory.collect']>;
+  call(method: 'media.make', params: Parameters<ApiHandlers['media.make']>[0]): Promise<Responses['media.make']>;
+  call(method: 'restore.plan', params: Parameters<ApiHandlers['restore.plan']>[0]): Promise<Responses['restore.plan']>;
+  call(method: 'restore.start', params: Parameters<ApiHandlers['restore.start']>[0]): Promise<Responses['restore.start']>;
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
   close(): Promise<void>;
 }
@@ -95,6 +101,17 @@ export function createApiService(opts: ApiServiceOptions): ApiService {
     'drives.list': async (req) => listDrives({ includeLoop: showLoopDevices && req.includeLoop !== false, all: req.all }),
     'image.inspect': async (req) => inspectImage(req.path),
     'flash.start': async (req) => (await getBackend()).call('flash.start', { ...req, includeLoop: showLoopDevices && req.includeLoop !== false }),
+    // Reading some devices (blkid -p, tune2fs) needs root, so the inventory runs in the helper.
+    'inventory.collect': async (req) => (await getBackend()).call('inventory.collect', req),
+    // The doctor only looks for programs and files: no privilege, no password prompt.
+    'media.doctor': async (req) => runDoctor({ media: req.media, kernel: req.kernel }),
+    'media.make': async (req) => (await getBackend()).call('media.make', req),
+    // Finding and reading sets needs no privilege: the password prompt waits for the disks.
+    'restore.find': async (req) => findSets(req.dirs ?? defaultFindRoots(env.HOME)),
+    'restore.inspect': async (req) => inspectSet(req.setDir),
+    // Measuring targets and the drive guard need root; loop devices only when this host shows them.
+    'restore.plan': async (req) => (await getBackend()).call('restore.plan', { ...req, includeLoop: showLoopDevices && req.includeLoop !== false }),
+    'restore.start': async (req) => (await getBackend()).call('restore.start', { ...req, includeLoop: showLoopDevices && req.includeLoop !== false }),
     'job.cancel': async (req) => {
       if (!backend) return { cancelled: false };
       return (await getBackend()).call('job.cancel', req);

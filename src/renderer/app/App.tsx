@@ -1,4 +1,6 @@
 import { FlashJourney } from '../flash/FlashJourney';
+import { MediaJourney } from '../media/MediaJourney';
+import { RestoreJourney } from '../restore/RestoreJourney';
 import { useApp } from './context';
 import { ErrorBoundary } from './ErrorBoundary';
 import { Header } from './Header';
@@ -6,11 +8,13 @@ import { Home } from './Home';
 
 export function App() {
   const screen = useApp((s) => s.screen);
+  const view =
+    screen.kind === 'home' ? <Home /> : screen.journey === 'media' ? <MediaJourney /> : screen.journey === 'restore' ? <RestoreJourney /> : <FlashJourney />;
   return (
     <div className="app">
       <Header />
       <main className="app-main">
-        <ErrorBoundary>{screen.kind === 'home' ? <Home /> : <FlashJourney />}</ErrorBoundary>
+        <ErrorBoundary>{view}</ErrorBoundary>
       </main>
     </div>
   );

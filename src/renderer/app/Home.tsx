@@ -5,6 +5,8 @@ import { useApp } from './context';
 export function Home() {
   const { t } = useTranslation();
   const openFlash = useApp((s) => s.openFlash);
+  const openMedia = useApp((s) => s.openMedia);
+  const openRestore = useApp((s) => s.openRestore);
   return (
     <section className="home" aria-labelledby="home-title">
       <h1 id="home-title">{t('common:home.title')}</h1>
@@ -17,18 +19,16 @@ export function Home() {
           </button>
         </li>
         <li>
-          <div className="journey-card upcoming" aria-disabled="true" data-testid="journey-media">
+          <button type="button" className="journey-card" data-testid="journey-media" onClick={openMedia}>
             <span className="journey-title">{t('common:journeys.media')}</span>
             <span className="journey-hint">{t('common:journeys.mediaHint')}</span>
-            <span className="badge">{t('common:comingSoon')}</span>
-          </div>
+          </button>
         </li>
         <li>
-          <div className="journey-card upcoming" aria-disabled="true" data-testid="journey-restore">
+          <button type="button" className="journey-card" data-testid="journey-restore" onClick={openRestore}>
             <span className="journey-title">{t('common:journeys.restore')}</span>
             <span className="journey-hint">{t('common:journeys.restoreHint')}</span>
-            <span className="badge">{t('common:comingSoon')}</span>
-          </div>
+          </button>
         </li>
       </ul>
     </section>

@@ -8,6 +8,8 @@ import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import type { AppInfo, Transport } from '../../shared/api';
 import type { FlashActions, FlashState, FlashStore } from '../flash/store';
+import type { MediaActions, MediaState, MediaStore } from '../media/store';
+import type { RestoreActions, RestoreState, RestoreStore } from '../restore/store';
 import type { AppState, AppStore } from './store';
 
 /** The host's `app.info`, plus the flag the browser host adds for test runs. */
@@ -18,6 +20,8 @@ export interface Services {
   info: HostInfo;
   app: AppStore;
   flash: FlashStore;
+  media: MediaStore;
+  restore: RestoreStore;
 }
 
 export const ServicesContext = createContext<Services | null>(null);
@@ -34,4 +38,12 @@ export function useApp<T>(selector: (s: AppState) => T): T {
 
 export function useFlash<T>(selector: (s: FlashState & FlashActions) => T): T {
   return useStore(useServices().flash, selector);
+}
+
+export function useMedia<T>(selector: (s: MediaState & MediaActions) => T): T {
+  return useStore(useServices().media, selector);
+}
+
+export function useRestore<T>(selector: (s: RestoreState & RestoreActions) => T): T {
+  return useStore(useServices().restore, selector);
 }

@@ -9,12 +9,14 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Language, Transport } from '../../shared/api';
 
 export type Journey = 'flash' | 'media' | 'restore';
-export type Screen = { kind: 'home' } | { kind: 'journey'; journey: 'flash' };
+export type Screen = { kind: 'home' } | { kind: 'journey'; journey: 'flash' | 'media' | 'restore' };
 
 export interface AppState {
   screen: Screen;
   language: Language;
   openFlash(): void;
+  openMedia(): void;
+  openRestore(): void;
   goHome(): void;
   setLanguage(lng: Language): Promise<void>;
 }
@@ -27,6 +29,12 @@ export function createAppStore(api: Transport, i18n: I18n, language: Language): 
     language,
     openFlash() {
       set({ screen: { kind: 'journey', journey: 'flash' } });
+    },
+    openMedia() {
+      set({ screen: { kind: 'journey', journey: 'media' } });
+    },
+    openRestore() {
+      set({ screen: { kind: 'journey', journey: 'restore' } });
     },
     goHome() {
       set({ screen: { kind: 'home' } });

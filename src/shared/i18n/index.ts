@@ -23,13 +23,17 @@ import enDrives from './locales/en/drives.json';
 import frDrives from './locales/fr/drives.json';
 import enRestore from './locales/en/restore.json';
 import frRestore from './locales/fr/restore.json';
+import enMakeMedia from './locales/en/makeMedia.json';
+import frMakeMedia from './locales/fr/makeMedia.json';
+import enRestoreUi from './locales/en/restoreUi.json';
+import frRestoreUi from './locales/fr/restoreUi.json';
 
-export const NAMESPACES = ['common', 'errors', 'flash', 'cli', 'media', 'rescue', 'drives', 'backup', 'restore'] as const;
+export const NAMESPACES = ['common', 'errors', 'flash', 'cli', 'media', 'rescue', 'drives', 'backup', 'restore', 'makeMedia', 'restoreUi'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
 
 export const resources = {
-  en: { common: enCommon, errors: enErrors, flash: enFlash, cli: enCli, media: enMedia, rescue: enRescue, drives: enDrives, backup: enBackup, restore: enRestore },
-  fr: { common: frCommon, errors: frErrors, flash: frFlash, cli: frCli, media: frMedia, rescue: frRescue, drives: frDrives, backup: frBackup, restore: frRestore },
+  en: { common: enCommon, errors: enErrors, flash: enFlash, cli: enCli, media: enMedia, rescue: enRescue, drives: enDrives, backup: enBackup, restore: enRestore, makeMedia: enMakeMedia, restoreUi: enRestoreUi },
+  fr: { common: frCommon, errors: frErrors, flash: frFlash, cli: frCli, media: frMedia, rescue: frRescue, drives: frDrives, backup: frBackup, restore: frRestore, makeMedia: frMakeMedia, restoreUi: frRestoreUi },
 } satisfies Record<Language, Record<Namespace, unknown>>;
 
 /** Maps a POSIX or BCP-47 locale (fr_FR.UTF-8, fr-CA, C) to a supported language. */

@@ -1,0 +1,262 @@
+/**
+ * "Make recovery media" end to end: real Chromium, the real browser host and its
+ * helper, a small system tree as the root. The English run passes only when the set
+ * it made verifies with `lifeboat verify` and the ISO carries an El Torito boot image
+ * (booting such an ISO is proven by test/qemu/rescue-media.test.ts). The French run
+ * goes through the same screens; a second French run cancels mid-backup and checks
+ * that nothing incomplete is left.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { cleanupScratch, isRoot, scratchDir } from '../test/util/loop';
+import { hasChromium, launch, shot } from './support/browser';
+import { startHost, type RunningHost } from './support/host';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+// The VMs' running kernel has no /boot file; a packaged one is used, as the media tests do.
+const kernelName = existsSync('/boot') ? readdirSync('/boot').find((f) => f.startsWith('vmlinuz-')) : undefined;
+const kernel = kernelName ? `/boot/${kernelName}` : '';
+const hasXorriso = spawnSync('xorriso', ['-version']).status === 0;
+
+const skipReason = !isRoot
+  ? 'needs root: the browser host runs its helper directly only as root (pkexec would prompt)'
+  : !hasChromium
+    ? 'needs /usr/bin/chromium (apt-get install chromium)'
+    : !kernel
+      ? 'needs a kernel in /boot for the rescue system (apt-get install linux-image-cloud-amd64)'
+      : !hasXorriso
+        ? 'needs xorriso (apt-get install xorriso)'
+        : null;
+if (skipReason) console.warn(`media e2e skipped: ${skipReason}`);
+
+/** A small installed-looking system: config, a user's files, and what the defaults leave out. */
+function makeRoot(dir: string, bigBytes = 0): string {
+  const root = join(dir, 'root');
+  for (const d of ['etc', 'home/alice/.cache', 'tmp', 'var/tmp', 'srv']) mkdirSync(join(root, d), { recursive: true });
+  writeFileSync(join(root, 'etc/hostname'), 'lifeboat-e2e\n');
+  writeFileSync(join(root, 'etc/fstab'), '# nothing mounted\n');
+  writeFileSync(join(root, 'home/alice/notes.txt'), 'remember the milk\n'.repeat(1000));
+  writeFileSync(join(root, 'home/alice/photo.raw'), randomBytes(2 * 1024 * 1024));
+  writeFileSync(join(root, 'home/alice/old.bak'), 'left out by the user');
+  writeFileSync(join(root, 'home/alice/.cache/thumb'), 'left out by default');
+  writeFileSync(join(root, 'tmp/junk'), 'left out by default');
+  writeFileSync(join(root, 'var/tmp/keep-me'), 'backed up: the user took /var/tmp/* out of the defaults');
+  // Incompressible data that xz -9 takes seconds over: time to press Cancel mid-archive.
+  if (bigBytes) writeFileSync(join(root, 'srv/big.bin'), randomBytes(bigBytes));
+  return root;
+}
+
+describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
+  let dir: string;
+  let home: string;
+  let browser: Browser;
+  let host: RunningHost | null = null;
+  let page: Page | null = null;
+
+  beforeAll(async () => {
+    dir = scratchDir('lifeboat-media-e2e-');
+    home = join(dir, 'home');
+    mkdirSync(home);
+    browser = await launch();
+  });
+
+  afterEach(async () => {
+    await page?.close();
+    page = null;
+    await host?.close();
+    host = null;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    cleanupScratch();
+  });
+
+  async function open(lang: 'en' | 'fr'): Promise<Page> {
+    host = await startHost({ home, lang: lang === 'fr' ? 'fr_FR.UTF-8' : 'en_US.UTF-8' });
+    page = await browser.newPage({ viewport: { width: 1000, height: 760 } });
+    page.on('pageerror', (err) => console.error('page error:', err));
+    await page.goto(host.url);
+    return page;
+  }
+
+  /** Source → Backup → Rescue, leaving the Rescue step ready to start. */
+  async function throughOptions(
+    p: Page,
+    lang: 'en' | 'fr',
+    o: { root: string; dest: string; shots: boolean; compress?: string; level?: string; embed?: boolean; browse?: string },
+  ): Promise<number> {
+    let n = 1;
+    const snap = async (name: string) => {
+      if (o.shots) await shot(p, lang, n++, `media-${name}`);
+    };
+    await p.getByTestId('journey-media').waitFor();
+    await snap('home');
+    await p.getByTestId('journey-media').click();
+    await p.getByTestId('step-source').waitFor();
+    expect(await p.getByTestId('source-next').isDisabled()).toBe(true);
+    await p.getByTestId('source-other').check();
+    await p.getByTestId('root-path').fill(o.root);
+    await p.getByTestId('inventory-read').click();
+    await p.getByTestId('inventory').waitFor({ timeout: 30_000 });
+    // The folder's filesystem is what gets backed up, seen from the root as "/".
+    expect(await p.locator('[data-testid=inventory-fs][data-mountpoint="/"]').count()).toBe(1);
+    await snap('source');
+
+    await p.getByTestId('source-next').click();
+    await p.getByTestId('step-backup').waitFor();
+    // A relative path is refused in words, and Next stays off.
+    await p.getByTestId('dest-path').fill('backups/here');
+    await p.getByTestId('dest-problem').waitFor();
+    expect(await p.getByTestId('backup-next').isDisabled()).toBe(true);
+    if (o.browse) {
+      // The folder browser opens in the home folder; the set gets a dated folder of its own.
+      await p.getByTestId('dest-browse').click();
+      await p.locator('[data-testid=folder-entry]', { hasText: o.browse }).click();
+      await p.getByTestId('folder-browser-dir').filter({ hasText: o.browse }).waitFor();
+      await snap('backup-browse');
+      await p.getByTestId('folder-pick').click();
+      expect(await p.getByTestId('dest-path').inputValue()).toBe(o.dest);
+    } else await p.getByTestId('dest-path').fill(o.dest);
+    if (o.compress) await p.getByTestId('compress').selectOption(o.compress);
+    if (o.level) await p.getByTestId('level').selectOption(o.level);
+    const varTmp = p.locator('[data-testid=default-exclude][data-pattern="/var/tmp/*"]');
+    await varTmp.getByRole('button').click();
+    expect(await varTmp.getAttribute('data-removed')).toBe('true');
+    await p.getByTestId('exclude-input').fill('*.bak');
+    await p.getByTestId('exclude-add').click();
+    await p.locator('[data-testid=user-exclude][data-pattern="*.bak"]').waitFor();
+    await snap('backup');
+
+    await p.getByTestId('backup-next').click();
+    await p.getByTestId('step-rescue').waitFor();
+    // The ISO goes beside the set unless the user says otherwise.
+    expect(await p.getByTestId('iso-path').inputValue()).toBe(`${o.dest}-rescue.iso`);
+    if (o.embed === false) await p.getByTestId('embed').uncheck();
+    // The running kernel has no file here: the doctor blocks, and names the kernel.
+    await p.getByTestId('doctor').waitFor({ timeout: 30_000 });
+    if ((await p.getByTestId('doctor').getAttribute('data-ok')) === 'false') {
+      expect(await p.locator('[data-testid=doctor-missing][data-id=kernel][data-needed=true]').count()).toBe(1);
+      expect(await p.getByTestId('start').isDisabled()).toBe(true);
+      await snap('rescue-doctor');
+      await p.getByTestId('kernel-path').fill(kernel);
+      await p.getByTestId('kernel-check').click();
+      await p.locator('[data-testid=doctor][data-ok=true]').waitFor({ timeout: 30_000 });
+    }
+    expect(await p.getByTestId('rescue-lang').inputValue()).toBe(lang);
+    expect(await p.getByTestId('start').isEnabled()).toBe(true);
+    await snap('rescue');
+    return n;
+  }
+
+  function cli(args: string[]): { status: number | null; out: string } {
+    const r = spawnSync(process.execPath, [join(repo, 'dist/cli.cjs'), ...args], { encoding: 'utf8', timeout: 60_000 });
+    return { status: r.status, out: r.stdout + r.stderr };
+  }
+
+  async function runToDone(p: Page, lang: 'en' | 'fr', firstShot: number): Promise<void> {
+    await p.getByTestId('start').click();
+    await p.getByTestId('step-running').waitFor();
+    // The rescue system takes the longest: a good moment to show the phases.
+    await p.locator('[data-testid=step-running][data-phase="media.initramfs"]').waitFor({ timeout: 60_000 });
+    expect(await p.locator('.phase-item[data-phase="backup.archive"]').getAttribute('data-state')).toBe('done');
+    await shot(p, lang, firstShot, 'media-running');
+    await p.getByTestId('step-done').waitFor({ timeout: 120_000 });
+    expect(await p.getByTestId('step-done').getAttribute('data-outcome'), await p.getByTestId('step-done').innerText()).toBe('done');
+    await shot(p, lang, firstShot + 1, 'media-done');
+  }
+
+  function expectBootableIso(iso: string): void {
+    const report = execFileSync('xorriso', ['-indev', iso, '-report_el_torito', 'plain'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(report).toMatch(/El Torito boot img\s*:\s*1\s+BIOS/);
+  }
+
+  it('backs up a system folder and builds a rescue ISO, in English', async () => {
+    const work = join(dir, 'en');
+    mkdirSync(work);
+    const root = makeRoot(work);
+    const out = join(home, 'backups');
+    mkdirSync(out);
+    const name = `lifeboat-${new Date().toISOString().slice(0, 10)}`;
+    const dest = join(out, name);
+    const p = await open('en');
+    await p.getByRole('heading', { name: 'What do you want to do?' }).waitFor();
+    await runToDone(p, 'en', await throughOptions(p, 'en', { root, dest, shots: true, browse: 'backups' }));
+
+    expect(await p.getByTestId('set-path').textContent()).toBe(dest);
+    expect(await p.getByTestId('set-sums').textContent()).toBe(`${dest}/SHA256SUMS`);
+    expect(await p.getByTestId('iso-result-path').textContent()).toBe(`${dest}-rescue.iso`);
+    expect(await p.getByTestId('unattended-args').textContent()).toBe('lifeboat.restore=auto lifeboat.poweroff=1');
+
+    // The set is real and whole.
+    const verify = cli(['verify', dest, '--json']);
+    expect(verify.status, verify.out).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(dest, 'lifeboat.json'), 'utf8')) as { excludes: string[]; compression: { tool: string } };
+    expect(manifest.compression.tool).toBe('zstd');
+    expect(manifest.excludes).toContain('*.bak');
+    expect(manifest.excludes).toContain('/tmp/*');
+    expect(manifest.excludes).not.toContain('/var/tmp/*');
+    // ... and the ISO next to it boots (El Torito) and is the size the screen said it was.
+    const iso = `${dest}-rescue.iso`;
+    expectBootableIso(iso);
+    expect(readdirSync(out).sort()).toEqual([name, `${name}-rescue.iso`, `${name}-rescue.iso.manifest.json`]);
+
+    // "Write to a USB stick" hands the ISO to the Flash journey.
+    await p.getByTestId('write-stick').click();
+    await p.getByTestId('image-details').waitFor();
+    expect(await p.getByTestId('image-name').textContent()).toBe(`${name}-rescue.iso`);
+  });
+
+  it('goes through the same screens in French, without embedding the set', async () => {
+    const work = join(dir, 'fr');
+    mkdirSync(work);
+    const root = makeRoot(work);
+    const dest = join(work, 'sauvegarde');
+    const p = await open('fr');
+    await p.getByRole('heading', { name: 'Que voulez-vous faire ?' }).waitFor();
+    await runToDone(p, 'fr', await throughOptions(p, 'fr', { root, dest, shots: true, compress: 'gzip', embed: false }));
+    expect(await p.getByTestId('done-title').textContent()).toBe('Vos supports de secours sont prêts');
+    expect(await p.getByTestId('unattended-args').textContent()).toBe('lifeboat.restore=auto lifeboat.poweroff=1');
+    // Not embedded: the screen says where the rescue system will look for the set.
+    await p.getByTestId('set-search-hint').waitFor();
+    expect(cli(['verify', dest, '--json']).status).toBe(0);
+    expectBootableIso(`${dest}-rescue.iso`);
+  });
+
+  it('cancels mid-backup, in French, and leaves nothing incomplete', async () => {
+    const work = join(dir, 'cancel');
+    mkdirSync(work);
+    const root = makeRoot(work, 48 * 1024 * 1024);
+    const out = join(work, 'out');
+    const dest = join(out, 'set');
+    // An old file in the chosen folder: refused at Start, in words, before any work.
+    mkdirSync(dest, { recursive: true });
+    writeFileSync(join(dest, 'old.txt'), 'from before');
+    const p = await open('fr');
+    await throughOptions(p, 'fr', { root, dest, shots: false, compress: 'xz', level: '9' });
+    await p.getByTestId('start').click();
+    const refused = p.getByTestId('start-error');
+    await refused.waitFor();
+    expect(await refused.getAttribute('data-code')).toBe('dest-not-empty');
+    expect(await refused.textContent()).toContain(dest);
+    await shot(p, 'fr', 7, 'media-refused');
+    rmSync(join(dest, 'old.txt'));
+    await p.getByTestId('start').click();
+    await p.locator('[data-testid=step-running][data-phase="backup.archive"]').waitFor({ timeout: 30_000 });
+    await p.getByTestId('cancel').click();
+    await shot(p, 'fr', 8, 'media-cancel-confirm');
+    await p.getByTestId('cancel-yes').click();
+    await p.getByTestId('step-done').waitFor({ timeout: 30_000 });
+    expect(await p.getByTestId('step-done').getAttribute('data-outcome')).toBe('cancelled');
+    expect(await p.getByTestId('cancelled-note').textContent()).toBe('La sauvegarde inachevée a été supprimée : rien d’incomplet n’a été laissé.');
+    await shot(p, 'fr', 9, 'media-cancelled');
+    // No set, no partial folder, no ISO: the user's (empty) folder is all there is.
+    expect(readdirSync(out)).toEqual(['set']);
+    expect(readdirSync(dest)).toEqual([]);
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * The helper's side of "Make recovery media": the inventory shown before a backup, the
+ * safety checks on the paths the renderer sent, and the job that backs up a root and
+ * then builds a rescue ISO from the new set.
+ *
+ * The two engines run unchanged, one after the other, on one job context, so the UI
+ * sees backup phases then media phases as one job.
+ */
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import type { JobDone, requestSchemas } from '../../shared/api';
+import { LifeboatError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
+import { isForbiddenOutput, type InventoryView, type MadeMedia, type MadeSet } from '../../shared/media-make';
+import { runBackup } from '../engine/backup/backup';
+import { DEFAULT_EXCLUDES, lostFoundExcludes } from '../engine/backup/excludes';
+import { collectInventory, relativeMountpoint } from '../engine/inventory/collect';
+import type { JobContext } from '../engine/job';
+import { buildMedia } from '../engine/media/build';
+import { chooseKernel } from '../engine/media/kernel';
+
+export type MediaMakeParams = z.output<(typeof requestSchemas)['media.make']>;
+
+function refuse(field: string, reason: string): LifeboatError {
+  return new LifeboatError('invalid-request', { field, reason }, `${field}: ${reason}`);
+}
+
+/** The layout of a root and what a backup of it would leave out by default. */
+export async function inventoryView(rootArg: string): Promise<InventoryView> {
+  const root = resolve(rootArg);
+  const inv = await collectInventory(root);
+  const archived = inv.mounts.map((m) => m.mountpoint);
+  // The same defaults runBackup applies (fixed list, lost+found, swap files), listed
+  // here so the user sees — and can take out — exactly what will be left out.
+  const defaults: string[] = [...DEFAULT_EXCLUDES, ...lostFoundExcludes(archived)];
+  for (const s of inv.layout.swap) {
+    const rel = s.kind === 'file' ? relativeMountpoint(root, root === '/' ? s.device : join(root, s.device)) : null;
+    if (rel) defaults.push(rel);
+  }
+  return { root, layout: inv.layout, warnings: inv.warnings, archived, defaultExcludes: [...new Set(defaults)] };
+}
+
+/**
+ * Refuses what would make the job fail late or write somewhere it must not: outputs in
+ * the kernel's folders, an ISO inside the set (it would then hold itself), a destination
+ * that is not empty, an ISO that would replace an existing file, a kernel that is missing.
+ * Checked before the job starts, so the answer to `media.make` is the refusal itself.
+ */
+export function preflightMediaMake(p: MediaMakeParams): { root: string; dest: string; iso: string } {
+  const root = resolve(p.root);
+  const dest = resolve(p.dest);
+  const iso = resolve(p.iso);
+  if (isForbiddenOutput(root)) throw refuse('root', 'not a system root');
+  if (isForbiddenOutput(dest)) throw refuse('dest', 'inside /proc, /sys or /dev');
+  if (isForbiddenOutput(iso)) throw refuse('iso', 'inside /proc, /sys or /dev');
+  if (dest === '/' || dest === root) throw refuse('dest', 'must be a folder of its own');
+  if (iso === dest || iso.startsWith(dest + '/')) throw refuse('iso', 'must not be inside the backup folder');
+  if (!existsSync(root) || !lstatSync(root).isDirectory()) throw new LifeboatError('root-invalid', { path: root });
+  if (existsSync(dest)) {
+    const st = lstatSync(dest);
+    if (!st.isDirectory() || readdirSync(dest).some((e) => e !== 'lost+found')) throw new LifeboatError('dest-not-empty', { path: dest });
+  }
+  if (existsSync(iso)) throw new LifeboatError('dest-not-empty', { path: iso });
+  chooseKernel({ kernel: p.kernel });
+  return { root, dest, iso };
+}
+
+/**
+ * Runs the backup, then the ISO. A failure or cancel during the backup leaves nothing
+ * (runBackup removes its partial set); once the set is complete it is kept even if the
+ * ISO fails, and the result says so: a verified set is worth having on its own.
+ */
+export async function runMediaMake(p: MediaMakeParams, ctx: JobContext): Promise<JobDone> {
+  const { root, dest, iso } = preflightMediaMake(p);
+  let backup: MadeSet | null = null;
+  let media: MadeMedia | null = null;
+  const done = (error: ErrorInfo | null): JobDone => {
+    const result = { kind: 'media' as const, backup, media };
+    return error ? { jobId: ctx.jobId, kind: 'media', ok: false, error, result } : { jobId: ctx.jobId, kind: 'media', ok: true, result };
+  };
+  const failure = (err: unknown): ErrorInfo => (ctx.signal.aborted ? new LifeboatError('cancelled').toInfo() : toErrorInfo(err));
+  try {
+    backup = await runBackup(
+      { root, dest, compress: p.compress, level: p.level, split: p.split, excludes: p.excludes, defaultExcludes: p.defaultExcludes },
+      ctx,
+    );
+  } catch (err) {
+    return done(failure(err));
+  }
+  try {
+    const m = await buildMedia({ set: backup.path, embed: p.embed, iso, lang: p.lang, kernel: p.kernel }, ctx);
+    media = { kind: m.kind, path: m.path, bytes: m.bytes, seconds: m.seconds, manifestPath: m.manifestPath, missingTools: m.missingTools, missingModules: m.missingModules };
+  } catch (err) {
+    return done(failure(err));
+  }
+  // A cancel that arrives after the ISO was renamed into place is too late: both are complete.
+  return done(null);
+}

@@ -1,0 +1,73 @@
+/**
+ * The "Make recovery media" wizard: a stepper and the current step.
+ */
+import { useTranslation } from 'react-i18next';
+import { useMedia } from '../app/context';
+import { assertNever, type MediaStep } from './store';
+import { BackupOptions } from './steps/BackupOptions';
+import { Done } from './steps/Done';
+import { RescueOptions } from './steps/RescueOptions';
+import { Running } from './steps/Running';
+import { Source } from './steps/Source';
+
+const STAGES = ['source', 'backup', 'rescue', 'run'] as const;
+
+function stageOf(step: MediaStep): number {
+  switch (step.kind) {
+    case 'source':
+      return 0;
+    case 'backup':
+      return 1;
+    case 'rescue':
+      return 2;
+    case 'running':
+    case 'done':
+      return 3;
+    default:
+      return assertNever(step);
+  }
+}
+
+function Stepper({ step }: { step: MediaStep }) {
+  const { t } = useTranslation();
+  const current = stageOf(step);
+  return (
+    <ol className="stepper" aria-label={t('makeMedia:stepper.label')}>
+      {STAGES.map((stage, i) => (
+        <li key={stage} className={i === current ? 'current' : i < current ? 'done' : ''} aria-current={i === current ? 'step' : undefined}>
+          <span className="stepper-number">{i + 1}</span>
+          <span>{t(`makeMedia:stepper.${stage}`)}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function StepView({ step }: { step: MediaStep }) {
+  switch (step.kind) {
+    case 'source':
+      return <Source />;
+    case 'backup':
+      return <BackupOptions />;
+    case 'rescue':
+      return <RescueOptions />;
+    case 'running':
+      return <Running />;
+    case 'done':
+      return <Done step={step} />;
+    default:
+      return assertNever(step);
+  }
+}
+
+export function MediaJourney() {
+  const { t } = useTranslation();
+  const step = useMedia((s) => s.step);
+  return (
+    <section className="journey" aria-labelledby="media-title" data-step={step.kind}>
+      <h1 id="media-title">{t('makeMedia:title')}</h1>
+      <Stepper step={step} />
+      <StepView step={step} />
+    </section>
+  );
+}

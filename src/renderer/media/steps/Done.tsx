@@ -1,0 +1,114 @@
+/**
+ * Step 5: what was made, where, how to check it and how to boot it — or what went wrong
+ * and what was kept.
+ */
+import { useTranslation } from 'react-i18next';
+import { useApp, useMedia, useServices } from '../../app/context';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { useFormat } from '../../i18n';
+import { WarningList } from '../InventoryDetails';
+import type { MediaStep } from '../store';
+
+type DoneStep = Extract<MediaStep, { kind: 'done' }>;
+
+export function Done({ step }: { step: DoneStep }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const services = useServices();
+  const openFlash = useApp((s) => s.openFlash);
+  const goHome = useApp((s) => s.goHome);
+  const startOver = useMedia((s) => s.startOver);
+  const embed = useMedia((s) => s.embed);
+  const { outcome, backup, media, error } = step;
+
+  const writeToStick = () => {
+    if (!media) return;
+    // The Flash journey opens with this ISO already chosen: one less path to type.
+    void services.flash.getState().openImage(media.path);
+    openFlash();
+  };
+
+  return (
+    <div className="panel" data-testid="step-done" data-outcome={outcome}>
+      <h2 data-testid="done-title" className={`result-title ${outcome}`}>
+        {t(`makeMedia:done.title.${outcome}`)}
+      </h2>
+      {error && error.code !== 'cancelled' && <ErrorNotice error={error} testId="done-error" />}
+      {outcome === 'cancelled' && (
+        <p className="notice warning" data-testid="cancelled-note">
+          {backup ? t('makeMedia:done.cancelledSetKept') : t('makeMedia:done.cancelledNothing')}
+        </p>
+      )}
+      {outcome === 'failed' && !backup && <p className="muted">{t('makeMedia:done.failedNothing')}</p>}
+      {outcome === 'failed' && backup && !media && <p className="notice info">{t('makeMedia:done.failedSetKept')}</p>}
+
+      {backup && (
+        <section className="made" data-testid="made-set">
+          <h3>{t('makeMedia:done.setTitle')}</h3>
+          <dl className="facts">
+            <dt>{t('makeMedia:done.setPath')}</dt>
+            <dd className="path" data-testid="set-path">{backup.path}</dd>
+            <dt>{t('makeMedia:done.setSize')}</dt>
+            <dd data-testid="set-size">{t('makeMedia:done.setSizeValue', { out: fmt.bytes(backup.bytesOut), in: fmt.bytes(backup.bytesIn) })}</dd>
+            <dt>{t('makeMedia:done.archives')}</dt>
+            <dd data-testid="set-archives">{t('makeMedia:done.archivesValue', { archives: backup.archives, parts: backup.parts })}</dd>
+            <dt>{t('makeMedia:done.checksums')}</dt>
+            <dd className="path" data-testid="set-sums">{`${backup.path}/SHA256SUMS`}</dd>
+            <dt>{t('makeMedia:done.duration')}</dt>
+            <dd>{fmt.duration(backup.seconds + (media?.seconds ?? 0))}</dd>
+          </dl>
+          <p className="field-hint">
+            {t('makeMedia:done.verifyHint')} <code>{`lifeboat verify ${backup.path}`}</code>
+          </p>
+          {backup.warnings.length > 0 && <h4 className="subtle-heading">{t('makeMedia:inventory.warnings', { count: backup.warnings.length })}</h4>}
+          <WarningList warnings={backup.warnings} testId="set-warnings" />
+        </section>
+      )}
+
+      {media && (
+        <section className="made" data-testid="made-iso">
+          <h3>{t('makeMedia:done.isoTitle')}</h3>
+          <dl className="facts">
+            <dt>{t('makeMedia:done.isoPath')}</dt>
+            <dd className="path" data-testid="iso-result-path">{media.path}</dd>
+            <dt>{t('makeMedia:done.isoSize')}</dt>
+            <dd data-testid="iso-size">{fmt.bytes(media.bytes)}</dd>
+            <dt>{t('makeMedia:done.isoSet')}</dt>
+            <dd>{embed ? t('makeMedia:done.isoEmbedded') : t('makeMedia:done.isoNotEmbedded')}</dd>
+            <dt>{t('makeMedia:done.manifest')}</dt>
+            <dd className="path">{media.manifestPath}</dd>
+          </dl>
+          {media.missingTools.length > 0 && (
+            <p className="notice warning" data-testid="missing-tools">{t('makeMedia:done.missingTools', { tools: media.missingTools.join(', ') })}</p>
+          )}
+          <h3>{t('makeMedia:done.bootTitle')}</h3>
+          <ol className="boot-steps">
+            <li>{t('makeMedia:done.bootStick')}</li>
+            <li>{t('makeMedia:done.bootMenu')}</li>
+          </ol>
+          <p className="field-hint">{t('makeMedia:done.unattended')}</p>
+          <pre className="command" data-testid="unattended-args">
+            {'lifeboat.restore=auto lifeboat.poweroff=1'}
+          </pre>
+          {!embed && <p className="field-hint" data-testid="set-search-hint">{t('makeMedia:done.setSearch')}</p>}
+          <p className="field-hint">{t('makeMedia:done.unattendedWarning')}</p>
+        </section>
+      )}
+
+      <div className="actions">
+        <button type="button" className="button" onClick={goHome}>
+          {t('makeMedia:done.home')}
+        </button>
+        <button type="button" className="button" data-testid="start-over" onClick={startOver}>
+          {outcome === 'done' ? t('makeMedia:done.again') : t('common:retry')}
+        </button>
+        <span className="spacer" />
+        {media && (
+          <button type="button" className="button primary" data-testid="write-stick" onClick={writeToStick}>
+            {t('makeMedia:done.writeStick')}
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,170 @@
+/**
+ * Step 3: the rescue ISO — where it goes, whether it carries the set, the language of
+ * its menu — and whether this computer has what building it needs (the doctor).
+ * Only what is needed blocks; optional tools are listed so nobody is surprised later.
+ */
+import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import { LANGUAGES, type Language } from '../../../shared/api';
+import type { DoctorItem } from '../../../shared/media-make';
+import { useMedia } from '../../app/context';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { useFormat } from '../../i18n';
+import { isoPath, makeRequest, rescueProblem, rootOf, splitBytes } from '../store';
+
+function MissingItem({ item }: { item: DoctorItem }) {
+  const { t } = useTranslation();
+  return (
+    <li className={`doctor-item ${item.needed ? 'needed' : 'optional'}`} data-testid="doctor-missing" data-id={item.id} data-needed={item.needed}>
+      <strong>{item.group === 'kernel' ? t(`makeMedia:rescue.doctor.${item.id === 'kernel' ? 'kernelItem' : 'modulesItem'}`) : item.id}</strong>
+      {item.path && <code>{item.path}</code>}
+      <span className="muted">
+        {t('makeMedia:rescue.doctor.install', { debian: item.packages.debian, fedora: item.packages.fedora, arch: item.packages.arch })}
+      </span>
+    </li>
+  );
+}
+
+export function RescueOptions() {
+  const { t, i18n } = useTranslation();
+  const fmt = useFormat();
+  const state = useMedia((s) => s);
+  const { doctor, doctorLoading, doctorError } = state;
+  const problem = rescueProblem(state);
+  const iso = isoPath(state);
+  const uiLang = i18n.language as Language;
+  const followUiLanguage = state.followUiLanguage;
+
+  useEffect(() => followUiLanguage(uiLang), [followUiLanguage, uiLang]);
+
+  const missing = doctor?.items.filter((i) => !i.found) ?? [];
+  const missingNeeded = missing.filter((i) => i.needed);
+  const missingOptional = missing.filter((i) => !i.needed);
+  const kernel = doctor?.items.find((i) => i.group === 'kernel' && i.id === 'kernel' && i.found);
+  const kernelMissing = missingNeeded.some((i) => i.group === 'kernel');
+  const req = makeRequest(state);
+  const split = splitBytes(state);
+
+  return (
+    <div className="panel" data-testid="step-rescue">
+      <h2>{t('makeMedia:rescue.title')}</h2>
+      <p className="muted">{t('makeMedia:rescue.hint')}</p>
+      <div className="path-form field">
+        <label htmlFor="media-iso">{t('makeMedia:rescue.isoLabel')}</label>
+        <div className="path-row">
+          <input
+            id="media-iso"
+            data-testid="iso-path"
+            type="text"
+            spellCheck={false}
+            value={iso}
+            onChange={(e) => state.setIso(e.target.value)}
+          />
+        </div>
+        <p className="field-hint">{state.iso.trim() ? t('makeMedia:rescue.isoCustom') : t('makeMedia:rescue.isoDefault')}</p>
+        {problem && problem.startsWith('iso') && <p className="field-problem" data-testid="iso-problem">{t(`makeMedia:problems.${problem}`)}</p>}
+      </div>
+      <label className="check">
+        <input type="checkbox" data-testid="embed" checked={state.embed} onChange={(e) => state.setEmbed(e.target.checked)} />
+        <span>{t('makeMedia:rescue.embed')}</span>
+      </label>
+      <p className="field-hint indent">{state.embed ? t('makeMedia:rescue.embedOn') : t('makeMedia:rescue.embedOff')}</p>
+      <div className="field-grid">
+        <div className="field narrow">
+          <label htmlFor="media-lang">{t('makeMedia:rescue.lang')}</label>
+          <select id="media-lang" data-testid="rescue-lang" value={state.lang} onChange={(e) => state.setLang(e.target.value as Language)}>
+            {LANGUAGES.map((l) => (
+              <option key={l} value={l}>
+                {t(`common:languages.${l}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+
+      <h3 className="subtle-heading">{t('makeMedia:rescue.doctor.title')}</h3>
+      {doctorLoading && <p className="muted">{t('makeMedia:rescue.doctor.checking')}</p>}
+      {doctorError && <ErrorNotice error={doctorError} testId="doctor-error" />}
+      {doctor && !doctorLoading && (
+        <div data-testid="doctor" data-ok={doctor.ok}>
+          {doctor.ok ? (
+            <p className="notice ok" data-testid="doctor-ok">{t('makeMedia:rescue.doctor.allGood')}</p>
+          ) : (
+            <p className="notice error" data-testid="doctor-blocking">{t('makeMedia:rescue.doctor.blocking', { count: missingNeeded.length })}</p>
+          )}
+          {kernel && (
+            <p className="muted" data-testid="doctor-kernel">
+              {t('makeMedia:rescue.doctor.kernel', { path: kernel.path ?? '', version: kernel.detail ?? '' })}
+            </p>
+          )}
+          {missingNeeded.length > 0 && <ul className="doctor-list">{missingNeeded.map((i) => <MissingItem key={`${i.group}-${i.id}`} item={i} />)}</ul>}
+          {missingOptional.length > 0 && (
+            <details className="doctor-optional">
+              <summary>{t('makeMedia:rescue.doctor.optional', { count: missingOptional.length })}</summary>
+              <ul className="doctor-list">{missingOptional.map((i) => <MissingItem key={`${i.group}-${i.id}`} item={i} />)}</ul>
+            </details>
+          )}
+        </div>
+      )}
+      {(kernelMissing || state.kernel) && (
+        <form
+          className="path-form field"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void state.checkDoctor();
+          }}
+        >
+          <label htmlFor="media-kernel">{t('makeMedia:rescue.kernelLabel')}</label>
+          <div className="path-row">
+            <input
+              id="media-kernel"
+              data-testid="kernel-path"
+              type="text"
+              spellCheck={false}
+              value={state.kernel}
+              placeholder={t('makeMedia:rescue.kernelPlaceholder')}
+              onChange={(e) => state.setKernel(e.target.value)}
+            />
+            <button type="submit" className="button" data-testid="kernel-check" disabled={doctorLoading}>
+              {t('makeMedia:rescue.kernelCheck')}
+            </button>
+          </div>
+          <p className="field-hint">{t('makeMedia:rescue.kernelHint')}</p>
+          {problem === 'kernelRelative' && <p className="field-problem">{t('makeMedia:problems.kernelRelative')}</p>}
+        </form>
+      )}
+
+      <h3 className="subtle-heading">{t('makeMedia:rescue.summaryTitle')}</h3>
+      <dl className="facts" data-testid="summary">
+        <dt>{t('makeMedia:rescue.summary.root')}</dt>
+        <dd className="path">{rootOf(state)}</dd>
+        <dt>{t('makeMedia:rescue.summary.dest')}</dt>
+        <dd className="path">{req.dest}</dd>
+        <dt>{t('makeMedia:rescue.summary.compress')}</dt>
+        <dd>
+          {req.level !== undefined
+            ? t('makeMedia:rescue.summary.withLevel', { compress: t(`makeMedia:backup.compressors.${state.compress}`), level: req.level })
+            : t(`makeMedia:backup.compressors.${state.compress}`)}
+        </dd>
+        <dt>{t('makeMedia:rescue.summary.split')}</dt>
+        <dd>{state.split === 'custom' && split !== null ? fmt.bytes(split) : t(`makeMedia:backup.splits.${state.split}`)}</dd>
+        <dt>{t('makeMedia:rescue.summary.excludes')}</dt>
+        <dd>{t('makeMedia:rescue.summary.excludeCount', { count: req.excludes.length + (req.defaultExcludes ? (state.inventory?.defaultExcludes.length ?? 0) : 0) })}</dd>
+        <dt>{t('makeMedia:rescue.summary.iso')}</dt>
+        <dd className="path">{iso}</dd>
+      </dl>
+      <p className="notice info">{t('makeMedia:rescue.nothingErased')}</p>
+
+      {state.startError && <ErrorNotice error={state.startError} testId="start-error" />}
+      <div className="actions">
+        <button type="button" className="button" onClick={state.goToBackup}>
+          {t('common:back')}
+        </button>
+        <span className="spacer" />
+        <button type="button" className="button primary" data-testid="start" disabled={problem !== null || !doctor || doctorLoading || state.starting} onClick={() => void state.start()}>
+          {state.starting ? t('makeMedia:rescue.starting') : t('makeMedia:rescue.start')}
+        </button>
+      </div>
+    </div>
+  );
+}
