@@ -67,6 +67,7 @@ export const ERROR_CODES = {
   'set-part-size': 'refused',
   'root-invalid': 'refused',
   'path-escape': 'refused',
+  'set-path-missing': 'refused',
   // rescue media
   'kernel-missing': 'refused',
   'modules-missing': 'refused',

@@ -12,6 +12,8 @@ import { registerVerify } from './verify';
 import { registerFlash } from './flash';
 import { registerDrives } from './drives';
 import { registerRestore } from './restore';
+import { registerCompare } from './compare';
+import { registerFiles } from './files';
 
 export type RegisterCommand = (
   program: Command,
@@ -20,4 +22,4 @@ export type RegisterCommand = (
   setExitCode: (code: number) => void,
 ) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerMedia, registerDoctor, registerDrives, registerFlash, registerInventory, registerBackup, registerVerify, registerRestore];
+export const COMMANDS: RegisterCommand[] = [registerMedia, registerDoctor, registerDrives, registerFlash, registerInventory, registerBackup, registerVerify, registerRestore, registerCompare, registerFiles];

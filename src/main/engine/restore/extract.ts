@@ -10,7 +10,14 @@ import { LifeboatError } from '../../../shared/errors';
 import { spawnTool } from '../run';
 import { ToolError } from '../run';
 
-export async function runPipeline(input: string[], pipeline: string[][], signal: AbortSignal, onBytes: (n: number) => void): Promise<void> {
+export interface PipelineOptions {
+  /** receives the last stage's output (otherwise it is discarded) */
+  onStdout?: (d: Buffer) => void;
+  /** exit codes of the last stage that count as success (tar --compare exits 1 on differences) */
+  okExitCodes?: number[];
+}
+
+export async function runPipeline(input: string[], pipeline: string[][], signal: AbortSignal, onBytes: (n: number) => void, opts: PipelineOptions = {}): Promise<number> {
   const procs = pipeline.map(([tool, ...args]) => ({ tool, args, proc: spawnTool(tool, args, { signal }), stderr: '' }));
   for (let i = 0; i < procs.length; i++) {
     const p = procs[i];
@@ -18,6 +25,7 @@ export async function runPipeline(input: string[], pipeline: string[][], signal:
       p.stderr = (p.stderr + d.toString()).slice(-4000);
     });
     if (i + 1 < procs.length) (p.proc.stdout as Readable).pipe(procs[i + 1].proc.stdin as Writable);
+    else if (opts.onStdout) (p.proc.stdout as Readable).on('data', opts.onStdout);
     else (p.proc.stdout as Readable).resume();
   }
   const first = procs[0].proc.stdin as Writable;
@@ -49,6 +57,8 @@ export async function runPipeline(input: string[], pipeline: string[][], signal:
     if ((r as { code?: string }).code === 'ENOENT' || (r.failed && r.exitCode === undefined && !r.signal)) {
       throw new LifeboatError('tool-missing', { tool: procs[i].tool });
     }
-    if (r.exitCode !== 0) throw new ToolError(procs[i].tool, procs[i].args, r.exitCode, procs[i].stderr, r.signal ?? undefined);
+    const ok = i === procs.length - 1 ? (opts.okExitCodes ?? [0]) : [0];
+    if (!ok.includes(r.exitCode ?? -1)) throw new ToolError(procs[i].tool, procs[i].args, r.exitCode, procs[i].stderr, r.signal ?? undefined);
   }
+  return results[procs.length - 1].exitCode ?? 0;
 }

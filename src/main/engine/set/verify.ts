@@ -28,7 +28,8 @@ export interface VerifyResult {
   seconds: number;
 }
 
-async function hashFile(file: string, signal: AbortSignal, sink?: Writable, onBytes?: (n: number) => void): Promise<string> {
+/** Hashes a file, optionally feeding its bytes to `sink` (verify) as they are read. */
+export async function hashFile(file: string, signal: AbortSignal, sink?: Writable, onBytes?: (n: number) => void): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, signal })) {
     hash.update(chunk as Buffer);

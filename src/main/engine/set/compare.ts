@@ -1,0 +1,138 @@
+/**
+ * `lifeboat compare` (Mondo's compare mode): what changed on a mounted system since a
+ * set was made, without writing anything to it.
+ *
+ * - changed: GNU tar's own `--compare` against the live tree, so "differs" means what
+ *   tar -x would change; its messages are mapped to reasons.
+ * - missing / added: the set's listing against the tree as backup would see it now,
+ *   which is `tar -c -f /dev/null` with the set's own excludes and --one-file-system
+ *   (GNU tar reads no file data when the archive is /dev/null).
+ *
+ * Directories report only mode and owner: their mtime and contents change with every
+ * file added or removed, which already shows up as added or missing.
+ */
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { LifeboatError } from '../../../shared/errors';
+import { tarExcludeArgs } from '../backup/excludes';
+import { throwIfCancelled, type JobContext } from '../job';
+import { runPipeline } from '../restore/extract';
+import { run } from '../run';
+import { checkParts } from './parts';
+import { decompressStage, memberName, relName, setListing, unescapeTar, type MountListing } from './listing';
+
+export type DiffReason = 'contents' | 'mode' | 'owner' | 'mtime' | 'size' | 'link' | 'type' | 'device';
+
+export interface CompareEntry {
+  path: string;
+  reasons: DiffReason[];
+}
+
+export interface CompareResult {
+  changed: CompareEntry[];
+  missing: string[];
+  added: string[];
+  archives: number;
+}
+
+const MESSAGES: Array<[RegExp, DiffReason]> = [
+  [/: Contents differ$/, 'contents'],
+  [/: Mode differs$/, 'mode'],
+  [/: Uid differs$/, 'owner'],
+  [/: Gid differs$/, 'owner'],
+  [/: Mod time differs$/, 'mtime'],
+  [/: Size differs$/, 'size'],
+  [/: Symlink differs$/, 'link'],
+  [/: Not linked to .*$/, 'link'],
+  [/: File type differs$/, 'type'],
+  [/: Device number differs$/, 'device'],
+];
+
+/** One `tar --compare` output line → (relative name, reason), or null for anything else. */
+export function parseDiffLine(line: string): { rel: string; reason: DiffReason } | null {
+  for (const [re, reason] of MESSAGES) {
+    const m = re.exec(line);
+    if (m) return { rel: relName(unescapeTar(line.slice(0, m.index))), reason };
+  }
+  return null;
+}
+
+/** What is under `dir` now, as the backup would have archived it. */
+async function presentNames(dir: string, mount: MountListing, excludes: string[], ctx: JobContext): Promise<Set<string>> {
+  const args = ['-c', '-v', '-f', '/dev/null', '--one-file-system', '--quoting-style=escape', ...tarExcludeArgs(excludes, mount.mountpoint), '-C', dir, '.'];
+  // exit 1: a file changed while being read, which is not a reason to stop a compare
+  const { stdout } = await run('tar', args, { signal: ctx.signal, okExitCodes: [0, 1] });
+  return new Set(stdout.split('\n').filter(Boolean).map((l) => relName(unescapeTar(l))));
+}
+
+async function diffArchive(dir: string, mount: MountListing, index: number, names: string[], ctx: JobContext, tmp: string): Promise<Map<string, Set<DiffReason>>> {
+  const out = new Map<string, Set<DiffReason>>();
+  if (!names.length) return out;
+  const { link, archive } = mount.archives[index];
+  // the listing may be cached from earlier: the parts are proven again (free when unchanged)
+  await checkParts(link.dir, archive.parts, ctx);
+  const list = join(tmp, `${archive.id}-${index}.names`);
+  writeFileSync(list, names.map((n) => memberName(n) + '\0').join(''));
+  const tar = ['tar', '--compare', '-f', '-', '--numeric-owner', '--quoting-style=escape', '-C', dir, '--no-recursion', '--null', '--verbatim-files-from', '-T', list];
+  let rest = '';
+  const take = (line: string) => {
+    const d = parseDiffLine(line);
+    if (d) out.set(d.rel, (out.get(d.rel) ?? new Set()).add(d.reason));
+    else if (line) ctx.log(`tar --compare: ${line}`);
+  };
+  await runPipeline(archive.parts.map((p) => join(link.dir, p.name)), [...(await decompressStage(link)), tar], ctx.signal, () => {}, {
+    okExitCodes: [0, 1],
+    onStdout: (d) => {
+      const lines = (rest + d.toString('latin1')).split('\n');
+      rest = lines.pop()!;
+      for (const l of lines) take(l);
+    },
+  });
+  take(rest);
+  return out;
+}
+
+export async function compareSet(ctx: JobContext, opts: { setDir: string; root: string }): Promise<CompareResult> {
+  if (!existsSync(opts.root) || !statSync(opts.root).isDirectory()) throw new LifeboatError('root-invalid', { path: opts.root });
+  const listing = await setListing(opts.setDir, ctx);
+  const excludes = listing.chain[listing.chain.length - 1].manifest.excludes;
+  const nested = (m: MountListing) => new Set(listing.mounts.filter((o) => o !== m && (m.mountpoint === '/' ? o.mountpoint !== '/' : o.mountpoint.startsWith(m.mountpoint + '/'))).map((o) => (m.mountpoint === '/' ? o.mountpoint.slice(1) : o.mountpoint.slice(m.mountpoint.length + 1))));
+  const result: CompareResult = { changed: [], missing: [], added: [], archives: 0 };
+  const tmp = mkdtempSync(join(tmpdir(), 'lifeboat-compare-'));
+  try {
+    for (const mount of listing.mounts) {
+      throwIfCancelled(ctx.signal);
+      const dir = join(opts.root, mount.mountpoint);
+      const abs = (rel: string) => (rel ? posix.join(mount.mountpoint, rel) : mount.mountpoint);
+      if (!existsSync(dir)) {
+        result.missing.push(...[...mount.entries.keys()].map(abs));
+        continue;
+      }
+      ctx.progress({ phase: 'compare.archive', bytes: 0, total: null, speed: null, eta: null, detail: mount.mountpoint });
+      const present = await presentNames(dir, mount, excludes, ctx);
+      for (const rel of mount.entries.keys()) if (!present.has(rel)) result.missing.push(abs(rel));
+      for (const rel of present) if (!mount.entries.has(rel)) result.added.push(abs(rel));
+      // another filesystem's mountpoint: the directory under it is hidden by the mount
+      const skip = nested(mount);
+      for (let i = 0; i < mount.archives.length; i++) {
+        const names = [...mount.entries].filter(([rel, e]) => e.from === i && present.has(rel) && !skip.has(rel)).map(([rel]) => rel);
+        for (const [rel, reasons] of await diffArchive(dir, mount, i, names, ctx, tmp)) {
+          if (mount.entries.get(rel)?.type === 'dir') {
+            reasons.delete('mtime');
+            reasons.delete('contents');
+          }
+          if (reasons.size) result.changed.push({ path: abs(rel), reasons: [...reasons].sort() });
+        }
+        result.archives++;
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  result.changed.sort((a, b) => byPath(a.path, b.path));
+  result.missing.sort(byPath);
+  result.added.sort(byPath);
+  return result;
+}

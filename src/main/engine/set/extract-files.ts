@@ -1,0 +1,93 @@
+/**
+ * Restores chosen files or folders from a set: into an empty folder (keeping the full
+ * path, so /home/anna/doc.txt lands in TO/home/anna/doc.txt), or in place onto a
+ * mounted system whose root is `to`.
+ *
+ * Every path is checked and found in the set's listing before anything is written;
+ * the parts of each archive used are proven whole first; tar then extracts exactly the
+ * listed members (--no-recursion over the expanded list), each from the newest archive
+ * of an incremental chain that holds it, with the metadata options it was made with.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LifeboatError } from '../../../shared/errors';
+import { throwIfCancelled, type JobContext } from '../job';
+import { runPipeline } from '../restore/extract';
+import { tarExtractArgv } from '../restore/extract-args';
+import { checkParts } from './parts';
+import { checkSystemPath, decompressStage, locate, memberName, setListing, type MountListing } from './listing';
+
+export interface RestoreFilesOptions {
+  setDir: string;
+  /** absolute paths of the backed-up system */
+  paths: string[];
+  to: string;
+  /** `to` is the root of a mounted system and files are overwritten */
+  inPlace?: boolean;
+}
+
+export interface RestoreFilesResult {
+  entries: number;
+  archives: number;
+}
+
+export async function restoreFiles(ctx: JobContext, opts: RestoreFilesOptions): Promise<RestoreFilesResult> {
+  if (!opts.paths.length) throw new LifeboatError('invalid-request', { field: 'paths', reason: 'at least one path' });
+  const paths = opts.paths.map(checkSystemPath);
+  if (opts.inPlace) {
+    if (!existsSync(opts.to) || !statSync(opts.to).isDirectory()) throw new LifeboatError('root-invalid', { path: opts.to });
+  } else if (existsSync(opts.to) && (!statSync(opts.to).isDirectory() || readdirSync(opts.to).length)) {
+    throw new LifeboatError('dest-not-empty', { path: opts.to });
+  }
+  const listing = await setListing(opts.setDir, ctx);
+
+  // mount → archive index → member names, with each chosen folder expanded
+  const plan = new Map<MountListing, Map<number, Set<string>>>();
+  for (const path of paths) {
+    const at = locate(listing, path);
+    const self = at?.mount.entries.get(at.rel);
+    if (!at || !self) throw new LifeboatError('set-path-missing', { path });
+    const byArchive = plan.get(at.mount) ?? new Map<number, Set<string>>();
+    plan.set(at.mount, byArchive);
+    const prefix = at.rel ? at.rel + '/' : '';
+    for (const [rel, e] of at.mount.entries) {
+      if (rel !== at.rel && !(self.type === 'dir' && rel.startsWith(prefix))) continue;
+      if (!byArchive.has(e.from)) byArchive.set(e.from, new Set());
+      byArchive.get(e.from)!.add(rel);
+      // tar stores a second hard link as "link to <first>": into a new folder the first
+      // must come too or tar cannot make the link (in place, it links to the live file)
+      const first = e.type === 'hardlink' && e.target !== undefined ? at.mount.entries.get(e.target) : undefined;
+      if (!opts.inPlace && first && first.from === e.from) byArchive.get(e.from)!.add(e.target!);
+    }
+  }
+  for (const [mount, byArchive] of plan) for (const i of byArchive.keys()) await checkParts(mount.archives[i].link.dir, mount.archives[i].archive.parts, ctx);
+
+  const tmp = mkdtempSync(join(tmpdir(), 'lifeboat-files-'));
+  let entries = 0;
+  let archives = 0;
+  try {
+    for (const [mount, byArchive] of plan) {
+      const dir = join(opts.to, mount.mountpoint);
+      if (opts.inPlace && !existsSync(dir)) throw new LifeboatError('root-invalid', { path: dir });
+      mkdirSync(dir, { recursive: true });
+      // base first, so a newer version of a file overwrites the older one
+      for (const i of [...byArchive.keys()].sort((a, b) => a - b)) {
+        throwIfCancelled(ctx.signal);
+        const { link, archive } = mount.archives[i];
+        // sorted: a folder comes before what it holds, as in the archive
+        const names = [...byArchive.get(i)!].sort();
+        const list = join(tmp, `${archive.id}-${i}.names`);
+        writeFileSync(list, names.map((n) => memberName(n) + '\0').join(''));
+        const tar = [...tarExtractArgv(archive.tarFeatures, dir), '--no-recursion', '--null', '--verbatim-files-from', '-T', list];
+        ctx.progress({ phase: 'files.restore', bytes: 0, total: null, speed: null, eta: null, detail: mount.mountpoint });
+        await runPipeline(archive.parts.map((p) => join(link.dir, p.name)), [...(await decompressStage(link)), tar], ctx.signal, () => {});
+        entries += names.length;
+        archives++;
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return { entries, archives };
+}

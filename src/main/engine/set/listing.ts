@@ -1,0 +1,239 @@
+/**
+ * What a set holds, entry by entry, from GNU tar's own listing (`tar -tv`), so browsing,
+ * compare and file restore agree with what `tar -x` would produce.
+ *
+ * For an incremental chain the effective tree is the newest archive's view: its
+ * `--listed-incremental` snapshot records every directory's contents at backup time
+ * (NUL-separated, so any file name survives), and each name comes from the newest
+ * archive of the chain that holds it. Files deleted between two sets thus vanish, as
+ * they do after a real incremental restore.
+ *
+ * One listing per set is cached in memory: a UI browser asks folder after folder.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import type { Archive } from '../../../shared/backup-set';
+import { LifeboatError } from '../../../shared/errors';
+import { chooseDecompressor } from '../backup/compressors';
+import { runPipeline } from '../restore/extract';
+import { createJobContext, type JobContext } from '../job';
+import { resolveChain, type ChainLink } from './chain';
+import { checkParts } from './parts';
+import { parseSums } from './sums';
+
+export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
+
+export interface SetEntry {
+  type: EntryType;
+  /** permission bits as tar lists them, e.g. "rwxr-xr-x" */
+  perms: string;
+  uid: number;
+  gid: number;
+  size: number;
+  /** ISO 8601, UTC */
+  mtime: string;
+  /** symlink or hard link target */
+  target?: string;
+  /** index into MountListing.archives of the archive that holds this entry */
+  from: number;
+}
+
+export interface MountListing {
+  mountpoint: string;
+  /** base first */
+  archives: Array<{ link: ChainLink; archive: Archive }>;
+  /** keyed by path relative to the mountpoint, "" for the mountpoint itself */
+  entries: Map<string, SetEntry>;
+}
+
+export interface SetListing {
+  chain: ChainLink[];
+  mounts: MountListing[];
+}
+
+/** Undoes tar's `--quoting-style=escape` (C escapes, octal for bytes outside ASCII). */
+export function unescapeTar(s: string): string {
+  const bytes: number[] = [];
+  const simple: Record<string, number> = { n: 10, t: 9, r: 13, a: 7, b: 8, f: 12, v: 11, '\\': 92, '"': 34, "'": 39, '?': 63, ' ': 32 };
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\\' && i + 1 < s.length) {
+      const oct = /^[0-7]{1,3}/.exec(s.slice(i + 1, i + 4));
+      if (oct) {
+        bytes.push(parseInt(oct[0], 8));
+        i += oct[0].length;
+        continue;
+      }
+      if (s[i + 1] in simple) {
+        bytes.push(simple[s[i + 1]]);
+        i++;
+        continue;
+      }
+    }
+    bytes.push(...Buffer.from(c, 'utf8'));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** "./a/b/" → "a/b", "./" → "" */
+export function relName(member: string): string {
+  return member.replace(/^\.\/?/, '').replace(/\/+$/, '');
+}
+
+/** The archive member name tar matches for a relative path. */
+export function memberName(rel: string): string {
+  return rel ? `./${rel}` : './';
+}
+
+// tar pads the date column to align names; every member name starts with "." (-C mount .)
+const LINE = /^(\S)(\S{9})\S* (\d+)\/(\d+) +(\d+|\d+, *\d+) (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d+)? +(\..*)$/;
+const TYPES: Record<string, EntryType> = { '-': 'file', d: 'dir', l: 'symlink', h: 'hardlink' };
+
+/** Parses one `tar -tv --utc --full-time --numeric-owner --quoting-style=escape` line. */
+export function parseListLine(line: string): { rel: string; entry: Omit<SetEntry, 'from'> } | null {
+  const m = LINE.exec(line);
+  if (!m) return null;
+  const type = TYPES[m[1]] ?? 'other';
+  let name = m[7];
+  let target: string | undefined;
+  const sep = type === 'symlink' ? ' -> ' : type === 'hardlink' ? ' link to ' : null;
+  if (sep && name.includes(sep)) {
+    const at = name.indexOf(sep);
+    target = unescapeTar(name.slice(at + sep.length));
+    name = name.slice(0, at);
+  }
+  // a hard link names another member: keep it relative to the mountpoint like every key
+  if (type === 'hardlink' && target) target = relName(target);
+  return {
+    rel: relName(unescapeTar(name)),
+    entry: { type, perms: m[2], uid: Number(m[3]), gid: Number(m[4]), size: m[5].includes(',') ? 0 : Number(m[5]), mtime: m[6].replace(' ', 'T') + 'Z', target },
+  };
+}
+
+export async function decompressStage(link: ChainLink): Promise<string[][]> {
+  const d = await chooseDecompressor(link.manifest.compression.tool);
+  return d ? [[d.program, ...d.args]] : [];
+}
+
+/** Every member of one archive, after its parts are proven whole. */
+async function listArchive(link: ChainLink, archive: Archive, ctx: JobContext): Promise<Map<string, Omit<SetEntry, 'from'>>> {
+  await checkParts(link.dir, archive.parts, ctx);
+  const out = new Map<string, Omit<SetEntry, 'from'>>();
+  let rest = '';
+  const take = (line: string) => {
+    const p = parseListLine(line);
+    if (p) out.set(p.rel, p.entry);
+    else if (line) ctx.log(`unparsed tar listing line: ${line}`);
+  };
+  const tar = ['tar', '-t', '-v', '-f', '-', '--utc', '--full-time', '--numeric-owner', '--quoting-style=escape'];
+  await runPipeline(archive.parts.map((p) => join(link.dir, p.name)), [...(await decompressStage(link)), tar], ctx.signal, () => {}, {
+    onStdout: (d) => {
+      const lines = (rest + d.toString('latin1')).split('\n');
+      rest = lines.pop()!;
+      // escaped output is ASCII; latin1 keeps any stray byte intact until unescaping
+      for (const l of lines) take(l);
+    },
+  });
+  take(rest);
+  return out;
+}
+
+/** The paths a `--listed-incremental` snapshot (format 2) says existed, relative. */
+export function snapshotNames(body: Buffer): Set<string> {
+  const nl = body.indexOf(10);
+  if (!body.subarray(0, nl).toString().endsWith('-2')) throw new Error('unsupported tar snapshot format');
+  const fields = body.subarray(nl + 1).toString('utf8').split('\0');
+  const names = new Set<string>();
+  let i = 2; // the snapshot's own timestamp (seconds, nanoseconds)
+  while (i + 5 < fields.length) {
+    // nfs, mtime s, mtime ns, dev, ino, directory name, then Y/N/D entries
+    const dir = relName(fields[i + 5] === '.' ? './' : fields[i + 5]);
+    names.add(dir);
+    i += 6;
+    for (; i < fields.length && fields[i] !== ''; i++) names.add(dir ? `${dir}/${fields[i].slice(1)}` : fields[i].slice(1));
+    // an empty field ends the entries, a second one ends the record
+    i += 2;
+  }
+  return names;
+}
+
+function readSnapshot(link: ChainLink, archive: Archive): Set<string> | null {
+  if (!archive.snapshot) return null;
+  const body = readFileSync(join(link.dir, archive.snapshot));
+  const sums = new Map(parseSums(readFileSync(join(link.dir, 'SHA256SUMS'), 'utf8'), link.dir).map((e) => [e.name, e.sha256]));
+  const digest = createHash('sha256').update(body).digest('hex');
+  if (sums.get(archive.snapshot) !== digest) throw new LifeboatError('set-part-corrupt', { part: archive.snapshot });
+  return snapshotNames(body);
+}
+
+async function buildListing(chain: ChainLink[], ctx: JobContext): Promise<SetListing> {
+  const last = chain[chain.length - 1];
+  const mounts: MountListing[] = [];
+  for (const head of last.manifest.archives) {
+    const archives = chain.flatMap((link) => link.manifest.archives.filter((a) => a.mountpoint === head.mountpoint).map((archive) => ({ link, archive })));
+    const entries = new Map<string, SetEntry>();
+    for (let i = 0; i < archives.length; i++) {
+      for (const [rel, e] of await listArchive(archives[i].link, archives[i].archive, ctx)) entries.set(rel, { ...e, from: i });
+    }
+    // only an incremental chain needs the snapshot: a lone archive is its own truth
+    const alive = archives.length > 1 ? readSnapshot(last, head) : null;
+    if (alive) for (const rel of entries.keys()) if (!alive.has(rel)) entries.delete(rel);
+    mounts.push({ mountpoint: head.mountpoint, archives, entries });
+  }
+  return { chain, mounts };
+}
+
+const cache = new Map<string, Promise<SetListing>>();
+
+/** The set's effective tree, listed once per process. */
+export function setListing(setDir: string, ctx: JobContext = createJobContext('verify')): Promise<SetListing> {
+  const chain = resolveChain(setDir);
+  const key = chain.map((l) => `${l.dir}\0${l.manifest.id}\0${l.manifest.created}`).join('\n');
+  let p = cache.get(key);
+  if (!p) {
+    p = buildListing(chain, ctx);
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
+  }
+  return p;
+}
+
+/** The mount holding an absolute system path (longest mountpoint prefix) and the path inside it. */
+export function locate(listing: SetListing, path: string): { mount: MountListing; rel: string } | null {
+  let best: MountListing | null = null;
+  for (const m of listing.mounts) {
+    const inside = m.mountpoint === '/' || path === m.mountpoint || path.startsWith(m.mountpoint + '/');
+    if (inside && (!best || m.mountpoint.length > best.mountpoint.length)) best = m;
+  }
+  if (!best) return null;
+  return { mount: best, rel: best.mountpoint === '/' ? path.slice(1) : path.slice(best.mountpoint.length + 1) };
+}
+
+/** Refuses what could point outside the tree: relative paths, `..`, NUL. */
+export function checkSystemPath(path: string): string {
+  if (!path.startsWith('/') || path.includes('\0') || path.split('/').includes('..')) throw new LifeboatError('path-escape', { entry: path });
+  return path === '/' ? '/' : posix.normalize(path).replace(/\/+$/, '');
+}
+
+export interface BrowseEntry {
+  name: string;
+  type: EntryType;
+  size: number;
+  mtime: string;
+}
+
+/** The entries directly under a folder of the backed-up system (for a browser UI). */
+export async function listSet(setDir: string, dir: string, ctx?: JobContext): Promise<BrowseEntry[]> {
+  const path = checkSystemPath(dir);
+  const listing = await setListing(setDir, ctx);
+  const at = locate(listing, path);
+  const self = at?.mount.entries.get(at.rel);
+  if (!at || !self || self.type !== 'dir') throw new LifeboatError('set-path-missing', { path });
+  const prefix = at.rel ? at.rel + '/' : '';
+  const out: BrowseEntry[] = [];
+  for (const [rel, e] of at.mount.entries) {
+    if (rel && rel.startsWith(prefix) && !rel.slice(prefix.length).includes('/')) out.push({ name: rel.slice(prefix.length), type: e.type, size: e.size, mtime: e.mtime });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
