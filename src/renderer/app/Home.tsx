@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { useApp } from './context';
 
-/** The three journeys; the ones not shipped yet say so instead of hiding. */
+/** The three journeys, each a card that opens its wizard. */
 export function Home() {
   const { t } = useTranslation();
   const openFlash = useApp((s) => s.openFlash);

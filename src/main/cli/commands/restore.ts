@@ -9,9 +9,7 @@
  * yes on a terminal, and a non-interactive run is refused (not-confirmed, exit 2).
  */
 import { confirmErase } from '../confirm';
-import { rmdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index';
 import { emitJson, progressPrinter, type CliIo } from '../output';
@@ -21,10 +19,11 @@ import type { RestorePlan } from '../../../shared/restore-plan';
 import { stepTitle, warningText } from '../../../shared/restore-text';
 import { createJobContext } from '../../engine/job';
 import { readManifest } from '../../engine/set/read';
-import { compilePlan, type TargetSpec } from '../../engine/restore/compile';
+import { compilePlan } from '../../engine/restore/compile';
 import { runPlan } from '../../engine/restore/execute';
 import { commandLine } from '../../engine/restore/shell';
-import { assignTargets, measureTarget, sourceDeviceOf } from '../../engine/restore/targets';
+import { assignTargets, sourceDeviceOf } from '../../engine/restore/targets';
+import { defaultMountRoot, measureTargets, recordedOrder, removeMountRoot } from '../../engine/restore/prepare';
 import { assertWritableTarget } from '../../engine/drives/guard';
 
 interface RestoreFlags {
@@ -75,13 +74,9 @@ export const registerRestore: RegisterCommand = (program: Command, io, signal, s
       const list = (o.target ?? '').split(',').map((s) => s.trim()).filter(Boolean);
       if (!list.length && !maps.length) throw new LifeboatError('invalid-request', { field: '--target', reason: io.t('restore:cli.needTarget') });
       // --target fills the disks that hold backed-up data first
-      const holdsData = (d: (typeof set.layout.disks)[number]) => set.archives.some((a) => a.device === d.device || d.table?.partitions.some((p) => p.node === a.device));
-      const recorded = [...set.layout.disks].sort((a, b) => Number(holdsData(b)) - Number(holdsData(a))).map((d) => d.device);
-      const pairs = assignTargets(recorded, list, maps);
-      const targets: Record<string, TargetSpec> = {};
-      for (const [src, dev] of Object.entries(pairs)) targets[src] = await measureTarget(dev);
-      // one fixed place per target: running again after a killed run finds (and removes) its mounts there
-      const mountRoot = resolve(o.mountRoot ?? join(tmpdir(), 'lifeboat-restore', Object.values(pairs).map((d) => basename(d)).join('+')));
+      const pairs = assignTargets(recordedOrder(set), list, maps);
+      const targets = await measureTargets(pairs);
+      const mountRoot = o.mountRoot ? resolve(o.mountRoot) : defaultMountRoot(Object.values(pairs));
       const plan = compilePlan(set, { setDir, targets, clone: o.clone, mountRoot });
 
       if (o.dryRun) {
@@ -124,15 +119,8 @@ export const registerRestore: RegisterCommand = (program: Command, io, signal, s
         setExitCode(0);
       } finally {
         printer?.stop();
-        try {
-          // the mount root this run made, now empty; a user-given one stays
-          if (!o.mountRoot) {
-            rmdirSync(mountRoot);
-            rmdirSync(dirname(mountRoot));
-          }
-        } catch {
-          /* not made (failed early) or not empty */
-        }
+        // the mount root this run made, now empty; a user-given one stays
+        if (!o.mountRoot) removeMountRoot(mountRoot);
       }
     });
 };

@@ -1,0 +1,211 @@
+import { describe, expect, it } from 'vitest';
+import { RemoteError, type EventName, type Events, type Method, type RequestOf, type Responses, type Transport } from '../../shared/api';
+import type { Drive } from '../../shared/drive';
+import type { RestorePlan } from '../../shared/restore-plan';
+import type { ReviewedPlan, SetSummary } from '../../shared/restore-sets';
+import { createRestoreStore, mappingComplete, MAX_LOG_LINES } from './store';
+
+const MB = 1e6;
+
+function drive(device: string, size = 512 * MB, extra: Partial<Drive> = {}): Drive {
+  return {
+    device,
+    description: `Disk ${device}`,
+    model: null,
+    vendor: null,
+    serial: null,
+    size,
+    logicalBlockSize: 512,
+    removable: false,
+    usb: false,
+    transport: 'sata',
+    partitionTable: null,
+    mountpoints: [],
+    readOnly: false,
+    isVirtual: false,
+    isLoop: false,
+    systemReasons: [],
+    partitions: [],
+    ...extra,
+  };
+}
+
+const summary: SetSummary = {
+  dir: '/media/usb/set',
+  id: 'set-1',
+  host: 'alice-pc',
+  created: '2026-11-25T10:00:00.000Z',
+  kind: 'full',
+  bytes: 40 * MB,
+  archives: 1,
+  base: null,
+  sourceRoot: '/',
+  compression: 'zstd',
+  firmware: 'uefi',
+  disks: [
+    { device: '/dev/sda', sizeBytes: 256 * MB, model: null, table: 'gpt', partitions: [], holdsData: true, neededBytes: 200 * MB },
+    { device: '/dev/sdb', sizeBytes: 64 * MB, model: null, table: 'gpt', partitions: [], holdsData: false, neededBytes: 10 * MB },
+  ],
+  archiveList: [],
+  warnings: [],
+  sourceDevice: '/dev/sdz',
+};
+
+const plan: RestorePlan = {
+  setId: 'set-1',
+  setDir: summary.dir,
+  clone: false,
+  mountRoot: '/tmp/lifeboat-restore/sdc',
+  targets: [{ source: '/dev/sda', device: '/dev/sdc', sizeBytes: 512 * MB, neededBytes: 200 * MB }],
+  mapping: [],
+  steps: [
+    { id: 'check.parts', phase: 'check', title: { key: 'steps.verifyParts', params: {} }, argv: ['true'], destructive: false, weight: 1 },
+    { id: 'wipe.1', phase: 'wipe', title: { key: 'steps.wipe', params: {} }, argv: ['wipefs', '-a', '/dev/sdc'], destructive: true, weight: 1 },
+  ],
+  warnings: [],
+};
+const reviewed: ReviewedPlan = { plan, commands: ['true', 'wipefs -a /dev/sdc'] };
+
+/** A transport answering from a table, recording calls, and letting the test push events. */
+function fakeTransport(answers: Partial<{ [M in Method]: (req: RequestOf<M>) => Responses[M] }>) {
+  const calls: { method: Method; req: unknown }[] = [];
+  const listeners = new Map<EventName, ((p: unknown) => void)[]>();
+  const transport: Transport = {
+    async invoke(method, req) {
+      calls.push({ method, req });
+      const fn = answers[method] as ((r: unknown) => unknown) | undefined;
+      if (!fn) throw new Error(`unexpected call ${method}`);
+      return fn(req) as never;
+    },
+    on(event, listener) {
+      listeners.set(event, [...(listeners.get(event) ?? []), listener as (p: unknown) => void]);
+      return () => undefined;
+    },
+  };
+  const emit = <E extends EventName>(event: E, payload: Events[E]) => listeners.get(event)?.forEach((l) => l(payload));
+  return { transport, calls, emit };
+}
+
+async function storeOnTargets(drives: Drive[], extra: Parameters<typeof fakeTransport>[0] = {}) {
+  const fake = fakeTransport({
+    'restore.inspect': () => summary,
+    'drives.list': () => drives,
+    'restore.plan': () => reviewed,
+    'restore.start': () => ({ jobId: 'restore-1' }),
+    'job.cancel': () => ({ cancelled: true }),
+    ...extra,
+  });
+  const store = createRestoreStore(fake.transport, { includeLoop: true });
+  await store.getState().openSet(summary.dir);
+  store.getState().goToTargets();
+  await store.getState().refreshDrives();
+  return { store, ...fake };
+}
+
+describe('restore store', () => {
+  it('opens a set and forgets what was chosen for the previous one', async () => {
+    const { store } = await storeOnTargets([drive('/dev/sdc')]);
+    expect(store.getState().step.kind).toBe('targets');
+    store.getState().chooseTarget('/dev/sda', '/dev/sdc');
+    expect(store.getState().mapping).toEqual({ '/dev/sda': '/dev/sdc' });
+    await store.getState().openSet(summary.dir);
+    expect(store.getState().step.kind).toBe('set');
+    expect(store.getState().mapping).toEqual({});
+  });
+
+  it('keeps an inspect failure on the find step with its error', async () => {
+    const fake = fakeTransport({
+      'restore.inspect': () => {
+        throw new RemoteError({ code: 'set-invalid', params: { path: '/x', detail: 'lifeboat.json is missing' }, message: 'no' });
+      },
+    });
+    const store = createRestoreStore(fake.transport, { includeLoop: false });
+    await store.getState().openSet('/x');
+    expect(store.getState().step.kind).toBe('find');
+    expect(store.getState().setError?.code).toBe('set-invalid');
+  });
+
+  it('never maps a system drive, the drive holding the set, or one too small', async () => {
+    const { store } = await storeOnTargets([
+      drive('/dev/sdc'),
+      drive('/dev/nvme0n1', 1e12, { systemReasons: ['root'] }),
+      drive('/dev/sdz', 1e12),
+      drive('/dev/sdd', 100 * MB),
+    ]);
+    for (const dev of ['/dev/nvme0n1', '/dev/sdz', '/dev/sdd']) {
+      store.getState().chooseTarget('/dev/sda', dev);
+      expect(store.getState().mapping).toEqual({});
+    }
+    store.getState().chooseTarget('/dev/sda', '/dev/sdc');
+    expect(store.getState().mapping).toEqual({ '/dev/sda': '/dev/sdc' });
+  });
+
+  it('gives a drive to one recorded disk only, and drops targets that vanish', async () => {
+    const { store } = await storeOnTargets([drive('/dev/sdc'), drive('/dev/sdd')]);
+    store.getState().chooseTarget('/dev/sda', '/dev/sdc');
+    store.getState().chooseTarget('/dev/sdb', '/dev/sdc');
+    expect(store.getState().mapping).toEqual({ '/dev/sdb': '/dev/sdc' });
+    expect(mappingComplete(summary, store.getState().mapping)).toBe(false);
+    store.getState().chooseTarget('/dev/sda', '/dev/sdd');
+    expect(mappingComplete(summary, store.getState().mapping)).toBe(true);
+    store.getState().drivesScanned([drive('/dev/sdc')]);
+    expect(store.getState().mapping).toEqual({ '/dev/sdb': '/dev/sdc' });
+  });
+
+  it('asks for the plan with the mapping and clone mode, and forgets it when they change', async () => {
+    const { store, calls } = await storeOnTargets([drive('/dev/sdc')]);
+    store.getState().chooseTarget('/dev/sda', '/dev/sdc');
+    store.getState().setClone(true);
+    await store.getState().review();
+    expect(calls.find((c) => c.method === 'restore.plan')?.req).toEqual({ setDir: summary.dir, targets: { '/dev/sda': '/dev/sdc' }, clone: true, includeLoop: true });
+    expect(store.getState().step.kind).toBe('review');
+    expect(store.getState().reviewed).toBe(reviewed);
+    store.getState().setClone(false);
+    expect(store.getState().reviewed).toBeNull();
+  });
+
+  it('shows a refused plan on the targets step', async () => {
+    const { store } = await storeOnTargets([drive('/dev/sdc')], {
+      'restore.plan': () => {
+        throw new RemoteError({ code: 'target-too-small', params: { device: '/dev/sdc', needed: 300, available: 200, size: 200 }, message: 'small' });
+      },
+    });
+    store.getState().chooseTarget('/dev/sda', '/dev/sdc');
+    await store.getState().review();
+    expect(store.getState().step.kind).toBe('targets');
+    expect(store.getState().planError?.code).toBe('target-too-small');
+  });
+
+  it('starts only once the erase box is ticked, then follows the job to its result', async () => {
+    const { store, calls, emit } = await storeOnTargets([drive('/dev/sdc')]);
+    store.getState().chooseTarget('/dev/sda', '/dev/sdc');
+    await store.getState().review();
+    await store.getState().start();
+    expect(calls.some((c) => c.method === 'restore.start')).toBe(false);
+    store.getState().setConfirmed(true);
+    await store.getState().start();
+    expect(store.getState().step).toEqual({ kind: 'running', jobId: 'restore-1' });
+    emit('job.progress', { jobId: 'restore-1', kind: 'restore', phase: 'wipe.1', bytes: 0, total: 0, speed: null, eta: null, items: { done: 1, total: 2 } });
+    emit('job.progress', { jobId: 'other', kind: 'restore', phase: 'x', bytes: 0, total: 0, speed: null, eta: null, items: { done: 0, total: 9 } });
+    expect(store.getState().progress?.items).toEqual({ done: 1, total: 2 });
+    for (let i = 0; i < MAX_LOG_LINES + 5; i++) emit('job.log', { jobId: 'restore-1', line: `line ${i}` });
+    expect(store.getState().log).toHaveLength(MAX_LOG_LINES);
+    expect(store.getState().log.at(-1)).toBe(`line ${MAX_LOG_LINES + 4}`);
+    const result = { steps: 2, stepsDone: 2, bytes: 10, seconds: 1, targets: plan.targets };
+    emit('job.done', { jobId: 'restore-1', kind: 'restore', ok: true, result: { kind: 'restore', restore: result } });
+    expect(store.getState().step).toEqual({ kind: 'result', outcome: 'done', result, error: null });
+  });
+
+  it('reports a cancelled job as cancelled, with how far it got', async () => {
+    const { store, emit, calls } = await storeOnTargets([drive('/dev/sdc')]);
+    store.getState().chooseTarget('/dev/sda', '/dev/sdc');
+    await store.getState().review();
+    store.getState().setConfirmed(true);
+    await store.getState().start();
+    await store.getState().cancel();
+    expect(calls.find((c) => c.method === 'job.cancel')?.req).toEqual({ jobId: 'restore-1' });
+    const result = { steps: 2, stepsDone: 1, bytes: 0, seconds: 1, targets: plan.targets };
+    emit('job.done', { jobId: 'restore-1', kind: 'restore', ok: false, error: { code: 'cancelled', params: {}, message: 'cancelled' }, result: { kind: 'restore', restore: result } });
+    expect(store.getState().step).toMatchObject({ kind: 'result', outcome: 'cancelled', result: { stepsDone: 1 } });
+  });
+});

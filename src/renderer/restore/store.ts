@@ -1,0 +1,312 @@
+/**
+ * The Restore journey's state: the set, the disk mapping, the reviewed plan and the job.
+ *
+ * Targets are kept by device path and the drives always come from the latest scan, so
+ * a disk that went away (or became unusable for this set) drops out of the mapping.
+ * The plan shown at review is the one the helper runs; changing the set, the mapping
+ * or clone mode forgets it, so nothing runs that the user did not read. Components
+ * call the named actions below, never `set`.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { RemoteError, type JobDone, type Transport } from '../../shared/api';
+import type { Drive, DriveStatus } from '../../shared/drive';
+import { driveStatuses } from '../../shared/drive-policy';
+import { toErrorInfo, type ErrorInfo } from '../../shared/errors';
+import type { JobProgress } from '../../shared/progress';
+import type { FoundSet, RestoreRunResult, ReviewedPlan, SetSummary, SetSummaryDisk } from '../../shared/restore-sets';
+
+export type RestoreStep =
+  | { kind: 'find' }
+  | { kind: 'set' }
+  | { kind: 'targets' }
+  | { kind: 'review' }
+  | { kind: 'running'; jobId: string }
+  | { kind: 'result'; outcome: 'done' | 'failed' | 'cancelled'; result: RestoreRunResult | null; error: ErrorInfo | null };
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}
+
+/** The log pane keeps the end of a long run; the helper's full log is on its stderr. */
+export const MAX_LOG_LINES = 400;
+
+export interface RestoreState {
+  step: RestoreStep;
+  /** the folder path typed by the user */
+  path: string;
+  finding: boolean;
+  /** null until a scan answered */
+  found: FoundSet[] | null;
+  findError: ErrorInfo | null;
+  set: SetSummary | null;
+  setLoading: boolean;
+  setError: ErrorInfo | null;
+  drives: Drive[];
+  scanned: boolean;
+  scanError: ErrorInfo | null;
+  /** recorded disk → target device path */
+  mapping: Record<string, string>;
+  clone: boolean;
+  planning: boolean;
+  planError: ErrorInfo | null;
+  reviewed: ReviewedPlan | null;
+  /** the "everything on these disks will be erased" box */
+  confirmed: boolean;
+  starting: boolean;
+  startError: ErrorInfo | null;
+  progress: JobProgress | null;
+  log: string[];
+  cancelling: boolean;
+}
+
+export interface RestoreActions {
+  setPath(path: string): void;
+  findSets(): Promise<void>;
+  openSet(dir: string): Promise<void>;
+  goToFind(): void;
+  goToSet(): void;
+  goToTargets(): void;
+  refreshDrives(): Promise<void>;
+  drivesScanned(drives: Drive[]): void;
+  chooseTarget(recorded: string, device: string | null): void;
+  setClone(clone: boolean): void;
+  review(): Promise<void>;
+  setConfirmed(confirmed: boolean): void;
+  start(): Promise<void>;
+  cancel(): Promise<void>;
+  jobProgressed(p: JobProgress): void;
+  jobLogged(jobId: string, line: string): void;
+  jobDone(done: JobDone): void;
+  restart(): void;
+}
+
+export type RestoreStore = StoreApi<RestoreState & RestoreActions>;
+
+export interface RestoreStoreOptions {
+  /** offer loop devices as disks (tests and power users; the host decides) */
+  includeLoop: boolean;
+}
+
+const initial: RestoreState = {
+  step: { kind: 'find' },
+  path: '',
+  finding: false,
+  found: null,
+  findError: null,
+  set: null,
+  setLoading: false,
+  setError: null,
+  drives: [],
+  scanned: false,
+  scanError: null,
+  mapping: {},
+  clone: false,
+  planning: false,
+  planError: null,
+  reviewed: null,
+  confirmed: false,
+  starting: false,
+  startError: null,
+  progress: null,
+  log: [],
+  cancelling: false,
+};
+
+/** What a drive is as the target of one recorded disk: the flash policy, with the disk's needed size. */
+export function targetStatuses(drive: Drive, disk: SetSummaryDisk, set: SetSummary): DriveStatus[] {
+  return driveStatuses(drive, { imageSize: disk.neededBytes, imageSourceDevice: set.sourceDevice });
+}
+
+export function isBlockedFor(drive: Drive, disk: SetSummaryDisk, set: SetSummary): boolean {
+  return targetStatuses(drive, disk, set).some((s) => s.blocking);
+}
+
+/** The mapping that stays valid for these drives: vanished or blocked targets are dropped. */
+export function reconcileMapping(mapping: Record<string, string>, drives: Drive[], set: SetSummary | null): Record<string, string> {
+  if (!set) return {};
+  const byDevice = new Map(drives.map((d) => [d.device, d]));
+  const out: Record<string, string> = {};
+  for (const [recorded, device] of Object.entries(mapping)) {
+    const disk = set.disks.find((d) => d.device === recorded);
+    const drive = byDevice.get(device);
+    if (disk && drive && !isBlockedFor(drive, disk, set)) out[recorded] = device;
+  }
+  return out;
+}
+
+/** Every disk holding backed-up data has a target (others may be left out). */
+export function mappingComplete(set: SetSummary | null, mapping: Record<string, string>): boolean {
+  return set !== null && set.disks.some((d) => mapping[d.device]) && set.disks.every((d) => !d.holdsData || Boolean(mapping[d.device]));
+}
+
+function sameMapping(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+function errorOf(err: unknown): ErrorInfo {
+  return err instanceof RemoteError ? err.info : toErrorInfo(err);
+}
+
+export function createRestoreStore(api: Transport, options: RestoreStoreOptions): RestoreStore {
+  // Events of a job can arrive before `restore.start` answers with its id; they wait here.
+  const early = new Map<string, { progress?: JobProgress; log: string[]; done?: JobDone }>();
+  const pending = (jobId: string) => early.get(jobId) ?? early.set(jobId, { log: [] }).get(jobId)!;
+
+  const store = createStore<RestoreState & RestoreActions>()((set, get) => ({
+    ...initial,
+
+    setPath(path) {
+      set({ path, setError: null });
+    },
+
+    async findSets() {
+      if (get().finding) return;
+      set({ finding: true, findError: null });
+      try {
+        const found = await api.invoke('restore.find', {});
+        set({ finding: false, found });
+      } catch (err) {
+        set({ finding: false, findError: errorOf(err) });
+      }
+    },
+
+    async openSet(dir) {
+      set({ setLoading: true, setError: null, path: dir });
+      try {
+        const summary = await api.invoke('restore.inspect', { setDir: dir });
+        // Another set: nothing chosen for the previous one carries over.
+        set({ set: summary, setLoading: false, step: { kind: 'set' }, mapping: {}, reviewed: null, confirmed: false, planError: null });
+      } catch (err) {
+        set({ setLoading: false, setError: errorOf(err) });
+      }
+    },
+
+    goToFind() {
+      set({ step: { kind: 'find' } });
+    },
+
+    goToSet() {
+      if (get().set) set({ step: { kind: 'set' } });
+    },
+
+    goToTargets() {
+      if (get().set) set({ step: { kind: 'targets' }, confirmed: false, startError: null });
+    },
+
+    async refreshDrives() {
+      try {
+        const drives = await api.invoke('drives.list', { includeLoop: options.includeLoop });
+        get().drivesScanned(drives);
+      } catch (err) {
+        set({ scanError: errorOf(err), scanned: true });
+      }
+    },
+
+    drivesScanned(scan) {
+      const { mapping, set: summary } = get();
+      const drives = [...scan].sort((a, b) => a.device.localeCompare(b.device, 'en', { numeric: true }));
+      const next = reconcileMapping(mapping, drives, summary);
+      set({ drives, scanned: true, scanError: null, ...(sameMapping(next, mapping) ? {} : { mapping: next, reviewed: null }) });
+    },
+
+    chooseTarget(recorded, device) {
+      const { mapping, drives, set: summary } = get();
+      const disk = summary?.disks.find((d) => d.device === recorded);
+      if (!summary || !disk) return;
+      const next: Record<string, string> = {};
+      // One drive per recorded disk: choosing it here takes it away from any other disk.
+      for (const [k, v] of Object.entries(mapping)) if (k !== recorded && v !== device) next[k] = v;
+      if (device) {
+        const drive = drives.find((d) => d.device === device);
+        if (!drive || isBlockedFor(drive, disk, summary)) return;
+        next[recorded] = device;
+      }
+      set({ mapping: next, reviewed: null, planError: null, confirmed: false });
+    },
+
+    setClone(clone) {
+      set({ clone, reviewed: null, confirmed: false });
+    },
+
+    async review() {
+      const { set: summary, mapping, clone, planning } = get();
+      if (!summary || planning || !mappingComplete(summary, mapping)) return;
+      set({ planning: true, planError: null });
+      try {
+        const reviewed = await api.invoke('restore.plan', { setDir: summary.dir, targets: mapping, clone, includeLoop: options.includeLoop });
+        set({ planning: false, reviewed, confirmed: false, startError: null, step: { kind: 'review' } });
+      } catch (err) {
+        set({ planning: false, planError: errorOf(err) });
+      }
+    },
+
+    setConfirmed(confirmed) {
+      set({ confirmed });
+    },
+
+    async start() {
+      const { set: summary, mapping, clone, reviewed, confirmed, starting } = get();
+      if (!summary || !reviewed || !confirmed || starting) return;
+      set({ starting: true, startError: null, progress: null, log: [], cancelling: false });
+      try {
+        const { jobId } = await api.invoke('restore.start', { setDir: summary.dir, targets: mapping, clone, includeLoop: options.includeLoop });
+        set({ starting: false, step: { kind: 'running', jobId } });
+        const waiting = early.get(jobId);
+        early.clear();
+        for (const line of waiting?.log ?? []) get().jobLogged(jobId, line);
+        if (waiting?.progress) get().jobProgressed(waiting.progress);
+        if (waiting?.done) get().jobDone(waiting.done);
+      } catch (err) {
+        set({ starting: false, startError: errorOf(err) });
+      }
+    },
+
+    async cancel() {
+      const step = get().step;
+      if (step.kind !== 'running') return;
+      set({ cancelling: true });
+      try {
+        await api.invoke('job.cancel', { jobId: step.jobId });
+      } catch (err) {
+        set({ cancelling: false, startError: errorOf(err) });
+      }
+    },
+
+    jobProgressed(p) {
+      const step = get().step;
+      if (step.kind === 'running' && step.jobId === p.jobId) set({ progress: p });
+      else if (get().starting) pending(p.jobId).progress = p;
+    },
+
+    jobLogged(jobId, line) {
+      const step = get().step;
+      if (step.kind === 'running' && step.jobId === jobId) set({ log: [...get().log, line].slice(-MAX_LOG_LINES) });
+      else if (get().starting) pending(jobId).log.push(line);
+    },
+
+    jobDone(done) {
+      const step = get().step;
+      if (step.kind !== 'running' || step.jobId !== done.jobId) {
+        if (get().starting) pending(done.jobId).done = done;
+        return;
+      }
+      const result = done.result?.kind === 'restore' ? done.result.restore : null;
+      if (done.ok) set({ step: { kind: 'result', outcome: 'done', result, error: null }, cancelling: false });
+      else set({ step: { kind: 'result', outcome: done.error.code === 'cancelled' ? 'cancelled' : 'failed', result, error: done.error }, cancelling: false });
+    },
+
+    restart() {
+      set({ ...initial, drives: get().drives, scanned: get().scanned });
+    },
+  }));
+
+  api.on('job.progress', (p) => {
+    if (p.kind === 'restore') store.getState().jobProgressed(p);
+  });
+  api.on('job.log', (l) => store.getState().jobLogged(l.jobId, l.line));
+  api.on('job.done', (d) => {
+    if (d.kind === 'restore') store.getState().jobDone(d);
+  });
+  return store;
+}
