@@ -44,6 +44,12 @@ export function bootSteps(b: BootInput): RestoreStep[] {
     steps.push({ id: 'boot.mount-esp', phase: 'boot', title: { key: 'steps.mount', params: { device: b.espDevice!, path: efi } }, argv: ['mount', '-t', 'vfat', b.espDevice!, efi], destructive: true, weight: 1, mounts: efi });
   }
   const skip = (what: string) => `echo ${shq(`LIFEBOAT-SKIP ${what}: not in the restored system`)}`;
+  // A system booted by GRUB whose own grub-install is not there to run (a minimal system,
+  // or tools that do not run in this rescue kernel) still gets its boot code back: the
+  // rescue system's grub-install writes it, keeping the restored /boot/grub/grub.cfg.
+  const boot = posix.join(r, 'boot');
+  const oursAvailable = `[ -d ${shq(posix.join(boot, 'grub'))} ] && command -v grub-install >/dev/null 2>&1`;
+  const ours = (args: string) => `grub-install ${args} --boot-directory=${shq(boot)}`;
   if (uefi) {
     // --removable when the firmware's boot entries cannot be written (no efivars in a VM, odd firmware)
     const args = '--target=x86_64-efi --efi-directory=/boot/efi --recheck';
@@ -52,7 +58,9 @@ export function bootSteps(b: BootInput): RestoreStep[] {
       id: 'boot.grub-install',
       phase: 'boot',
       title: { key: 'steps.grubEfi', params: { device: b.espDevice! } },
-      argv: { sh: `if ${has(r, 'grub-install')}; then ${inRoot(r, `grub-install ${args}`)} || ${inRoot(r, `grub-install ${args} --removable --no-nvram`)}; else ${skip('grub-install')}; fi` },
+      argv: {
+        sh: `if ${has(r, 'grub-install')}; then ${inRoot(r, `grub-install ${args}`)} || ${inRoot(r, `grub-install ${args} --removable --no-nvram`)}; elif ${oursAvailable}; then ${ours(`--target=x86_64-efi --efi-directory=${shq(posix.join(r, 'boot/efi'))} --removable --no-nvram`)}; else ${skip('grub-install')}; fi`,
+      },
     });
   } else {
     steps.push({
@@ -60,7 +68,9 @@ export function bootSteps(b: BootInput): RestoreStep[] {
       id: 'boot.grub-install',
       phase: 'boot',
       title: { key: 'steps.grubBios', params: { device: b.bootDisk! } },
-      argv: { sh: `if ${has(r, 'grub-install')}; then ${inRoot(r, `grub-install --target=i386-pc --recheck ${shq(b.bootDisk!)}`)}; else ${skip('grub-install')}; fi` },
+      argv: {
+        sh: `if ${has(r, 'grub-install')}; then ${inRoot(r, `grub-install --target=i386-pc --recheck ${shq(b.bootDisk!)}`)}; elif ${oursAvailable}; then ${ours(`--target=i386-pc ${shq(b.bootDisk!)}`)}; else ${skip('grub-install')}; fi`,
+      },
     });
   }
   steps.push({
