@@ -71,6 +71,10 @@ export const ERROR_CODES = {
   // rescue media
   'kernel-missing': 'refused',
   'modules-missing': 'refused',
+  // rehearsal
+  'rehearse-needs-qemu': 'refused',
+  'rehearse-restore-failed': 'failure',
+  'rehearse-boot-failed': 'failure',
   // restore
   'restore-disk-unmapped': 'refused',
   'restore-disk-unknown': 'refused',

@@ -14,6 +14,7 @@ import { runBackup } from '../../src/main/engine/backup/backup';
 import { buildMedia } from '../../src/main/engine/media/build';
 import { createJobContext } from '../../src/main/engine/job';
 import { hasQemu, stopAll, Vm } from './vm';
+import { main } from '../../src/main/cli';
 import { bootableSystemMissing, buildBootableSystem, LOGIN_PROMPT } from './bootable-system';
 
 const MiB = 1024 * 1024;
@@ -34,6 +35,19 @@ let work = '';
 let source: LoopDevice | null = null;
 let sourceImage = '';
 let iso = '';
+let rescueOnly = '';
+
+async function cli(args: string[]): Promise<{ code: number; lines: Array<Record<string, unknown>> }> {
+  let out = '';
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => ((out += String(chunk)), true)) as typeof process.stdout.write;
+  try {
+    const code = await main(args);
+    return { code, lines: out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)) };
+  } finally {
+    process.stdout.write = write;
+  }
+}
 
 describe.skipIf(why !== null)(`rehearsal: back up, restore from the rescue media, boot the restored disk${why ? ` (${why})` : ''}`, () => {
   beforeAll(async () => {
@@ -51,6 +65,8 @@ describe.skipIf(why !== null)(`rehearsal: back up, restore from the rescue media
     }
     iso = join(work, 'rescue.iso');
     await buildMedia({ iso, set: join(work, 'set'), embed: true, kernel, lang: 'en', timeout: 0, append: 'lifeboat.restore=auto lifeboat.target=/dev/vda lifeboat.poweroff=1' }, createJobContext('media'));
+    rescueOnly = join(work, 'rescue-only.iso');
+    await buildMedia({ iso: rescueOnly, kernel, lang: 'en', timeout: 0 }, createJobContext('media'));
   }, 300_000);
 
   afterAll(async () => {
@@ -86,4 +102,25 @@ describe.skipIf(why !== null)(`rehearsal: back up, restore from the rescue media
     console.log(`rehearsal: rescue boot + restore ${restoreSeconds.toFixed(1)} s, restored system at its login prompt after ${bootSeconds.toFixed(1)} s more`);
     await restored.stop();
   }, 2 * BOOT_MS + 120_000);
+
+  it('lifeboat rehearse: restores the embedded set in a VM and boots the result (exit 0)', async () => {
+    const r = await cli(['rehearse', '--set', join(work, 'set'), '--media', iso, '--timeout', '240', '--json']);
+    const result = r.lines.find((l) => l.type === 'result');
+    expect(r.code, JSON.stringify(r.lines.slice(-3))).toBe(0);
+    expect(result).toMatchObject({ ok: true, disks: 1, setEmbedded: true });
+    expect(r.lines.some((l) => l.type === 'progress' && String(l.phase).includes('restore'))).toBe(true);
+    console.log(`lifeboat rehearse (set in the ISO): restore ${Number(result!.restoreSeconds).toFixed(1)} s, boot ${Number(result!.bootSeconds).toFixed(1)} s`);
+  }, 2 * BOOT_MS + 120_000);
+
+  it('lifeboat rehearse: rescue-only media with the set on a second virtual disk (exit 0)', async () => {
+    const r = await cli(['rehearse', '--set', join(work, 'set'), '--media', rescueOnly, '--timeout', '240', '--json']);
+    const result = r.lines.find((l) => l.type === 'result');
+    expect(r.code, JSON.stringify(r.lines.slice(-3))).toBe(0);
+    expect(result).toMatchObject({ ok: true, setEmbedded: false });
+  }, 2 * BOOT_MS + 120_000);
+
+  it('lifeboat rehearse refuses missing media (exit 2) and a folder that is not a set', async () => {
+    expect((await cli(['rehearse', '--set', join(work, 'set'), '--media', join(work, 'nope.iso'), '--json'])).code).toBe(2);
+    expect((await cli(['rehearse', '--set', work, '--media', iso, '--json'])).code).toBe(2);
+  });
 });

@@ -14,6 +14,7 @@ import { registerDrives } from './drives';
 import { registerRestore } from './restore';
 import { registerCompare } from './compare';
 import { registerFiles } from './files';
+import { registerRehearse } from './rehearse';
 
 export type RegisterCommand = (
   program: Command,
@@ -22,4 +23,4 @@ export type RegisterCommand = (
   setExitCode: (code: number) => void,
 ) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerMedia, registerDoctor, registerDrives, registerFlash, registerInventory, registerBackup, registerVerify, registerRestore, registerCompare, registerFiles];
+export const COMMANDS: RegisterCommand[] = [registerMedia, registerDoctor, registerDrives, registerFlash, registerInventory, registerBackup, registerVerify, registerRestore, registerCompare, registerFiles, registerRehearse];

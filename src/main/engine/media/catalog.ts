@@ -98,7 +98,7 @@ export const RESCUE_MODULES = {
     'sr_mod', 'usb_storage', 'uas', 'xhci_pci', 'xhci_hcd', 'ehci_pci', 'ehci_hcd', 'ohci_pci', 'uhci_hcd',
     'mmc_block', 'sdhci_pci', 'sdhci_acpi', 'hid_generic', 'usbhid',
   ],
-  filesystems: ['ext4', 'vfat', 'nls_cp437', 'nls_iso8859_1', 'nls_utf8', 'xfs', 'btrfs', 'isofs', 'squashfs', 'overlay', 'nfs', 'nfsv3', 'nfsv4', 'cifs', 'efivarfs'],
+  filesystems: ['ext4', 'vfat', 'nls_cp437', 'nls_ascii', 'nls_iso8859_1', 'nls_utf8', 'xfs', 'btrfs', 'isofs', 'squashfs', 'overlay', 'nfs', 'nfsv3', 'nfsv4', 'cifs', 'efivarfs'],
   network: ['virtio_net', 'e1000', 'e1000e', 'r8169', 'igb', 'af_packet'],
   // SMB3 signing and encryption need these; the CPU-specific ones (aesni_intel) fail to
   // load on CPUs without the instructions, so the generic ones come too.

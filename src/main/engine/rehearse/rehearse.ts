@@ -1,0 +1,137 @@
+/**
+ * `lifeboat rehearse`: proves a backup restores before the disaster does.
+ *
+ * It boots the rescue media's own kernel and initramfs in qemu (software emulation when
+ * KVM is missing) with blank virtual disks the size of the recorded ones and the
+ * unattended arguments, waits for `LIFEBOAT-RESTORE-OK`, then boots the first restored
+ * disk on its own and waits for a login prompt on the serial console. Nothing on the
+ * host's disks is touched: the virtual disks are sparse files in a scratch folder,
+ * removed at the end.
+ *
+ * The media's kernel and initramfs are booted directly (rather than through the ISO's
+ * boot menu) so the unattended arguments can be given whatever the menu says; the set
+ * is read from the ISO when it is embedded, otherwise from the set folder handed to the
+ * machine as a read-only virtual FAT disk.
+ */
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LifeboatError } from '../../../shared/errors';
+import { throwIfCancelled, type JobContext } from '../job';
+import { run } from '../run';
+import { readManifest } from '../set/read';
+import { hasQemu, Vm } from './vm';
+
+export interface RehearseOptions {
+  setDir: string;
+  /** the rescue ISO made by `lifeboat media` */
+  media: string;
+  /** per boot, for the rescue restore and for the restored system */
+  timeoutSeconds?: number;
+  memoryMiB?: number;
+}
+
+export interface RehearseResult {
+  ok: true;
+  /** from starting the rescue machine to LIFEBOAT-RESTORE-OK */
+  restoreSeconds: number;
+  /** from starting the restored machine to its login prompt */
+  bootSeconds: number;
+  totalSeconds: number;
+  disks: number;
+  setEmbedded: boolean;
+}
+
+/** What a getty prints; systemd's, agetty's and busybox's all end the line this way. */
+const LOGIN = /\blogin:\s*$/m;
+const DONE = /LIFEBOAT-RESTORE-(OK|FAILED: ?([^\r\n]*))/;
+const STEP = /LIFEBOAT-STEP (\d+)\/(\d+) (\S+)/g;
+
+async function isoHas(iso: string, path: string): Promise<boolean> {
+  const r = await run('xorriso', ['-indev', iso, '-find', path, '-maxdepth', '0'], { okExitCodes: [0, 1, 5, 32] });
+  return r.stdout.includes(path);
+}
+
+export async function rehearse(ctx: JobContext, opts: RehearseOptions): Promise<RehearseResult> {
+  if (!hasQemu()) throw new LifeboatError('rehearse-needs-qemu');
+  const set = readManifest(opts.setDir);
+  if (!existsSync(opts.media) || !statSync(opts.media).isFile()) throw new LifeboatError('image-missing', { path: opts.media });
+  if (set.layout.disks.length === 0) throw new LifeboatError('set-invalid', { path: opts.setDir, detail: 'no disk recorded' });
+  const timeoutMs = (opts.timeoutSeconds ?? 600) * 1000;
+  const started = Date.now();
+  const work = mkdtempSync(join(tmpdir(), 'lifeboat-rehearse-'));
+  const vms: Vm[] = [];
+  const onAbort = () => void Promise.all(vms.map((v) => v.stop()));
+  ctx.signal.addEventListener('abort', onAbort);
+  try {
+    ctx.progress({ phase: 'rehearse.prepare', bytes: 0, total: null, speed: null, eta: null });
+    const kernel = join(work, 'vmlinuz');
+    const initrd = join(work, 'initrd.img');
+    await run('xorriso', ['-osirrox', 'on', '-indev', opts.media, '-extract', '/boot/vmlinuz', kernel, '-extract', '/boot/initrd.img', initrd]);
+    const setEmbedded = await isoHas(opts.media, '/lifeboat/lifeboat.json');
+    // Blank disks the size of the recorded ones: sparse files, so a 1 TB disk costs nothing.
+    const disks = set.layout.disks.map((_, i) => join(work, `disk${i}.img`));
+    for (const [i, d] of set.layout.disks.entries()) await run('truncate', ['-s', String(d.sizeBytes), disks[i]!]);
+    const targets = disks.map((_, i) => `/dev/vd${String.fromCharCode(97 + i)}`).join(',');
+    throwIfCancelled(ctx.signal);
+
+    ctx.progress({ phase: 'rehearse.restore', bytes: 0, total: null, speed: null, eta: null });
+    const rescue = new Vm({
+      kernel,
+      initrd,
+      cdrom: opts.media,
+      targetDisk: disks[0],
+      moreTargetDisks: disks.slice(1),
+      // The set, when not inside the ISO, as a read-only FAT disk of the set folder.
+      readOnlyFolder: setEmbedded ? undefined : opts.setDir,
+      memoryMiB: opts.memoryMiB ?? 1024,
+      append: `console=ttyS0,115200 quiet lifeboat.restore=auto lifeboat.target=${targets} lifeboat.poweroff=1`,
+    });
+    vms.push(rescue);
+    let seenSteps = 0;
+    const poll = setInterval(() => {
+      const steps = [...rescue.output.matchAll(STEP)];
+      if (steps.length > seenSteps) {
+        seenSteps = steps.length;
+        const last = steps[steps.length - 1]!;
+        ctx.progress({ phase: 'rehearse.restore', bytes: 0, total: null, speed: null, eta: null, items: { done: Number(last[1]), total: Number(last[2]) }, detail: last[3] });
+      }
+    }, 500);
+    try {
+      await rescue.waitFor(DONE, timeoutMs).catch((err: Error) => {
+        throwIfCancelled(ctx.signal);
+        throw new LifeboatError('rehearse-restore-failed', { reason: err.message.split('\n')[0]!.slice(0, 200) });
+      });
+    } finally {
+      clearInterval(poll);
+    }
+    const done = DONE.exec(rescue.output)!;
+    if (done[1] !== 'OK') {
+      ctx.log(rescue.tail());
+      throw new LifeboatError('rehearse-restore-failed', { reason: done[2] || 'unknown' });
+    }
+    const restoreSeconds = (Date.now() - started) / 1000;
+    // It powers itself off (lifeboat.poweroff=1); a machine that does not is stopped.
+    await Promise.race([rescue.exited, new Promise((r) => setTimeout(r, 60_000))]);
+    await rescue.stop();
+    throwIfCancelled(ctx.signal);
+
+    ctx.progress({ phase: 'rehearse.boot', bytes: 0, total: null, speed: null, eta: null });
+    const bootStarted = Date.now();
+    const restored = new Vm({ disk: disks[0], memoryMiB: opts.memoryMiB ?? 1024 });
+    vms.push(restored);
+    await restored.waitFor(LOGIN, timeoutMs).catch((err: Error) => {
+      throwIfCancelled(ctx.signal);
+      ctx.log(restored.tail());
+      throw new LifeboatError('rehearse-boot-failed', { reason: err.message.split('\n')[0]!.slice(0, 200) });
+    });
+    const bootSeconds = (Date.now() - bootStarted) / 1000;
+    await restored.stop();
+    ctx.progress({ phase: 'rehearse.done', bytes: 0, total: null, speed: null, eta: null });
+    return { ok: true, restoreSeconds, bootSeconds, totalSeconds: (Date.now() - started) / 1000, disks: disks.length, setEmbedded };
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    await Promise.all(vms.map((v) => v.stop()));
+    rmSync(work, { recursive: true, force: true });
+  }
+}
