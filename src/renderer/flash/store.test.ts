@@ -1,32 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { EventName, Events, Method, RequestOf, Responses, Transport } from '../../shared/api';
 import type { Drive } from '../../shared/drive';
 import type { ImageInfo } from '../../shared/image';
+import { testDrive } from '../test-util/drive';
+import { fakeTransport } from '../test-util/fake-transport';
 import { createFlashStore } from './store';
 
 const GB = 1e9;
 
+/** A USB stick unless `extra` says otherwise. */
 function drive(device: string, size = 16 * GB, extra: Partial<Drive> = {}): Drive {
-  return {
-    device,
-    description: `Stick ${device}`,
-    model: null,
-    vendor: null,
-    serial: null,
-    size,
-    logicalBlockSize: 512,
-    removable: true,
-    usb: true,
-    transport: 'usb',
-    partitionTable: null,
-    mountpoints: [],
-    readOnly: false,
-    isVirtual: false,
-    isLoop: false,
-    systemReasons: [],
-    partitions: [],
-    ...extra,
-  };
+  return testDrive(device, { description: `Stick ${device}`, size, removable: true, usb: true, transport: 'usb', ...extra });
 }
 
 const image: ImageInfo = {
@@ -42,26 +25,6 @@ const image: ImageInfo = {
   bmap: null,
   sourceDevice: null,
 };
-
-/** A transport answering from a table, recording calls, and letting the test push events. */
-function fakeTransport(answers: Partial<{ [M in Method]: (req: RequestOf<M>) => Responses[M] }>) {
-  const calls: { method: Method; req: unknown }[] = [];
-  const listeners = new Map<EventName, ((p: unknown) => void)[]>();
-  const transport: Transport = {
-    async invoke(method, req) {
-      calls.push({ method, req });
-      const fn = answers[method] as ((r: unknown) => unknown) | undefined;
-      if (!fn) throw new Error(`unexpected call ${method}`);
-      return fn(req) as never;
-    },
-    on(event, listener) {
-      listeners.set(event, [...(listeners.get(event) ?? []), listener as (p: unknown) => void]);
-      return () => undefined;
-    },
-  };
-  const emit = <E extends EventName>(event: E, payload: Events[E]) => listeners.get(event)?.forEach((l) => l(payload));
-  return { transport, calls, emit };
-}
 
 async function storeWithImage(drives: Drive[][]) {
   let scan = 0;

@@ -7,12 +7,12 @@
  * the named actions below, never `set`.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { RemoteError, type JobDone, type Transport } from '../../shared/api';
+import type { Transport } from '../../shared/api';
 import type { Drive, DriveStatus } from '../../shared/drive';
 import { driveStatuses, type PolicyInput } from '../../shared/drive-policy';
-import { toErrorInfo, type ErrorInfo } from '../../shared/errors';
+import type { ErrorInfo } from '../../shared/errors';
 import type { FlashResult, ImageInfo } from '../../shared/image';
-import type { JobProgress } from '../../shared/progress';
+import { errorOf, idleJob, trackJobs, type JobActions, type JobState } from '../app/job-tracker';
 
 /** Where the wizard is. Each step carries what only it needs. */
 export type FlashStep =
@@ -26,7 +26,7 @@ export function assertNever(value: never): never {
   throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 }
 
-export interface FlashState {
+export interface FlashState extends JobState {
   step: FlashStep;
   image: ImageInfo | null;
   imageLoading: boolean;
@@ -41,13 +41,9 @@ export interface FlashState {
   /** once the user picked or unpicked a target, auto-selection stays out of the way */
   selectionTouched: boolean;
   verify: boolean;
-  starting: boolean;
-  startError: ErrorInfo | null;
-  progress: JobProgress | null;
-  cancelling: boolean;
 }
 
-export interface FlashActions {
+export interface FlashActions extends JobActions {
   openImage(path: string): Promise<void>;
   clearImage(): void;
   goToTargets(): void;
@@ -58,9 +54,6 @@ export interface FlashActions {
   toggleTarget(device: string): void;
   setVerify(verify: boolean): void;
   start(): Promise<void>;
-  cancel(): Promise<void>;
-  jobProgressed(p: JobProgress): void;
-  jobDone(done: JobDone): void;
   flashAnother(): void;
 }
 
@@ -82,10 +75,7 @@ const initial: FlashState = {
   selected: [],
   selectionTouched: false,
   verify: true,
-  starting: false,
-  startError: null,
-  progress: null,
-  cancelling: false,
+  ...idleJob,
 };
 
 export function policyInput(image: ImageInfo | null): PolicyInput {
@@ -143,15 +133,27 @@ function sameList(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-function errorOf(err: unknown): ErrorInfo {
-  return err instanceof RemoteError ? err.info : toErrorInfo(err);
-}
-
 export function createFlashStore(api: Transport, options: FlashStoreOptions): FlashStore {
-  // Events of a job can arrive before `flash.start` answers with its id; they wait here.
-  const early = new Map<string, { progress?: JobProgress; done?: JobDone }>();
+  // The job's events reach the store only through here; see job-tracker for why.
+  const jobs = trackJobs<FlashState>(api, 'flash', {
+    current() {
+      const step = store.getState().step;
+      return step.kind === 'flashing' ? step.jobId : null;
+    },
+    update: (partial) => store.setState(partial),
+    done(done) {
+      const result = done.result?.kind === 'flash' ? done.result.flash : null;
+      if (done.ok) {
+        const failed = result?.targets.some((t) => !t.ok) ?? false;
+        store.setState({ step: { kind: 'result', outcome: failed ? 'failed' : 'done', result, error: null }, cancelling: false });
+      } else {
+        const outcome = done.error.code === 'cancelled' ? 'cancelled' : 'failed';
+        store.setState({ step: { kind: 'result', outcome, result, error: done.error }, cancelling: false });
+      }
+    },
+  });
 
-  const store = createStore<FlashState & FlashActions>()((set, get) => ({
+  const store: FlashStore = createStore<FlashState & FlashActions>()((set, get) => ({
     ...initial,
 
     async openImage(path) {
@@ -223,68 +225,18 @@ export function createFlashStore(api: Transport, options: FlashStoreOptions): Fl
     async start() {
       const { image, selected, verify, starting } = get();
       if (!image || selected.length === 0 || starting) return;
-      set({ starting: true, startError: null, progress: null, cancelling: false });
-      try {
-        const { jobId } = await api.invoke('flash.start', {
-          image: image.path,
-          targets: selected,
-          verify,
-          includeLoop: options.includeLoop,
-        });
-        set({ starting: false, step: { kind: 'flashing', jobId } });
-        const waiting = early.get(jobId);
-        early.clear();
-        if (waiting?.progress) get().jobProgressed(waiting.progress);
-        if (waiting?.done) get().jobDone(waiting.done);
-      } catch (err) {
-        set({ starting: false, startError: errorOf(err) });
-      }
+      await jobs.start(
+        () => api.invoke('flash.start', { image: image.path, targets: selected, verify, includeLoop: options.includeLoop }),
+        (jobId) => ({ step: { kind: 'flashing', jobId } }),
+      );
     },
 
-    async cancel() {
-      const step = get().step;
-      if (step.kind !== 'flashing') return;
-      set({ cancelling: true });
-      try {
-        await api.invoke('job.cancel', { jobId: step.jobId });
-      } catch (err) {
-        set({ cancelling: false, startError: errorOf(err) });
-      }
-    },
-
-    jobProgressed(p) {
-      const step = get().step;
-      if (step.kind === 'flashing' && step.jobId === p.jobId) set({ progress: p });
-      else if (get().starting) early.set(p.jobId, { ...early.get(p.jobId), progress: p });
-    },
-
-    jobDone(done) {
-      const step = get().step;
-      if (step.kind !== 'flashing' || step.jobId !== done.jobId) {
-        if (get().starting) early.set(done.jobId, { ...early.get(done.jobId), done });
-        return;
-      }
-      const result = done.result?.kind === 'flash' ? done.result.flash : null;
-      if (done.ok) {
-        const failed = result?.targets.some((t) => !t.ok) ?? false;
-        set({ step: { kind: 'result', outcome: failed ? 'failed' : 'done', result, error: null }, cancelling: false });
-      } else {
-        const outcome = done.error.code === 'cancelled' ? 'cancelled' : 'failed';
-        set({ step: { kind: 'result', outcome, result, error: done.error }, cancelling: false });
-      }
-    },
+    ...jobs.actions,
 
     flashAnother() {
       // The sticks just written are still plugged in; the user chooses again on purpose.
       set({ step: { kind: 'chooseImage' }, progress: null, selected: [], selectionTouched: true, startError: null });
     },
   }));
-
-  api.on('job.progress', (p) => {
-    if (p.kind === 'flash') store.getState().jobProgressed(p);
-  });
-  api.on('job.done', (d) => {
-    if (d.kind === 'flash') store.getState().jobDone(d);
-  });
   return store;
 }

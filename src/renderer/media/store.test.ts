@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { EventName, Events, Method, RequestOf, Responses, Transport } from '../../shared/api';
+import type { RequestOf } from '../../shared/api';
 import type { Layout } from '../../shared/layout';
 import type { DoctorReport, InventoryView } from '../../shared/media-make';
+import { fakeTransport } from '../test-util/fake-transport';
 import { createMediaStore, isoPath, makeRequest, splitBytes, tidyPath } from './store';
 
 const layout: Layout = {
@@ -26,26 +27,6 @@ const doctorNoKernel: DoctorReport = {
   items: [{ group: 'kernel', id: 'kernel', found: false, needed: true, path: '/boot/vmlinuz-x', packages: { debian: 'a', fedora: 'b', arch: 'c' } }],
   missingModules: [],
 };
-
-/** A transport answering from a table, recording calls, and letting the test push events. */
-function fakeTransport(answers: Partial<{ [M in Method]: (req: RequestOf<M>) => Responses[M] }>) {
-  const calls: { method: Method; req: unknown }[] = [];
-  const listeners = new Map<EventName, ((p: unknown) => void)[]>();
-  const transport: Transport = {
-    async invoke(method, req) {
-      calls.push({ method, req });
-      const fn = answers[method] as ((r: unknown) => unknown) | undefined;
-      if (!fn) throw new Error(`unexpected call ${method}`);
-      return fn(req) as never;
-    },
-    on(event, listener) {
-      listeners.set(event, [...(listeners.get(event) ?? []), listener as (p: unknown) => void]);
-      return () => undefined;
-    },
-  };
-  const emit = <E extends EventName>(event: E, payload: Events[E]) => listeners.get(event)?.forEach((l) => l(payload));
-  return { transport, calls, emit };
-}
 
 function setup(doctor: (req: RequestOf<'media.doctor'>) => DoctorReport = () => doctorOk) {
   const fake = fakeTransport({

@@ -7,12 +7,12 @@
  * Components call the named actions below, never `set`.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { RemoteError, type JobDone, type Language, type RequestOf, type Transport } from '../../shared/api';
+import type { Language, RequestOf, Transport } from '../../shared/api';
 import type { Compressor } from '../../shared/backup-set';
-import { toErrorInfo, type ErrorInfo } from '../../shared/errors';
+import type { ErrorInfo } from '../../shared/errors';
 import { parseSize } from '../../shared/format';
 import { SPLIT_CHOICES, type DoctorReport, type InventoryView, type MadeMedia, type MadeSet, type SplitChoice } from '../../shared/media-make';
-import type { JobProgress } from '../../shared/progress';
+import { errorOf, idleJob, trackJobs, type JobActions, type JobState } from '../app/job-tracker';
 
 export type MediaStep =
   | { kind: 'source' }
@@ -40,7 +40,7 @@ const NO_SPLIT = Number.MAX_SAFE_INTEGER;
 /** What stops a step from going on; also the i18n key `makeMedia:problems.<code>`. */
 export type Problem = 'rootRelative' | 'noInventory' | 'destRequired' | 'destRelative' | 'destIsRoot' | 'splitInvalid' | 'isoRelative' | 'isoInsideDest' | 'isoNotIso' | 'kernelRelative' | 'doctorMissing';
 
-export interface MediaState {
+export interface MediaState extends JobState {
   step: MediaStep;
   source: 'running' | 'other';
   /** the folder typed for "another system"; the running system is always `/` */
@@ -68,13 +68,9 @@ export interface MediaState {
   doctor: DoctorReport | null;
   doctorLoading: boolean;
   doctorError: ErrorInfo | null;
-  starting: boolean;
-  startError: ErrorInfo | null;
-  progress: JobProgress | null;
-  cancelling: boolean;
 }
 
-export interface MediaActions {
+export interface MediaActions extends JobActions {
   chooseSource(source: 'running' | 'other'): void;
   setOtherRoot(path: string): void;
   loadInventory(): Promise<void>;
@@ -96,9 +92,6 @@ export interface MediaActions {
   setKernel(path: string): void;
   checkDoctor(): Promise<void>;
   start(): Promise<void>;
-  cancel(): Promise<void>;
-  jobProgressed(p: JobProgress): void;
-  jobDone(done: JobDone): void;
   startOver(): void;
 }
 
@@ -127,10 +120,7 @@ function initial(lang: Language): MediaState {
     doctor: null,
     doctorLoading: false,
     doctorError: null,
-    starting: false,
-    startError: null,
-    progress: null,
-    cancelling: false,
+    ...idleJob,
   };
 }
 
@@ -213,15 +203,26 @@ export function makeRequest(s: MediaState): RequestOf<'media.make'> {
   };
 }
 
-function errorOf(err: unknown): ErrorInfo {
-  return err instanceof RemoteError ? err.info : toErrorInfo(err);
-}
-
 export function createMediaStore(api: Transport, opts: { lang: Language }): MediaStore {
-  // Events of a job can arrive before `media.make` answers with its id; they wait here.
-  const early = new Map<string, { progress?: JobProgress; done?: JobDone }>();
+  // The job's events reach the store only through here; see job-tracker for why.
+  const jobs = trackJobs<MediaState>(api, 'media', {
+    current() {
+      const step = store.getState().step;
+      return step.kind === 'running' ? step.jobId : null;
+    },
+    update: (partial) => store.setState(partial),
+    done(done) {
+      const r = done.result?.kind === 'media' ? done.result : null;
+      const made = { backup: r?.backup ?? null, media: r?.media ?? null };
+      if (done.ok) store.setState({ step: { kind: 'done', outcome: 'done', ...made, error: null }, cancelling: false });
+      else {
+        const outcome = done.error.code === 'cancelled' ? 'cancelled' : 'failed';
+        store.setState({ step: { kind: 'done', outcome, ...made, error: done.error }, cancelling: false });
+      }
+    },
+  });
 
-  const store = createStore<MediaState & MediaActions>()((set, get) => ({
+  const store: MediaStore = createStore<MediaState & MediaActions>()((set, get) => ({
     ...initial(opts.lang),
 
     chooseSource(source) {
@@ -332,62 +333,18 @@ export function createMediaStore(api: Transport, opts: { lang: Language }): Medi
     async start() {
       const s = get();
       if (s.starting || sourceProblem(s) || backupProblem(s) || rescueProblem(s) || !s.doctor) return;
-      set({ starting: true, startError: null, progress: null, cancelling: false });
-      try {
-        const { jobId } = await api.invoke('media.make', makeRequest(s));
-        set({ starting: false, step: { kind: 'running', jobId } });
-        const waiting = early.get(jobId);
-        early.clear();
-        if (waiting?.progress) get().jobProgressed(waiting.progress);
-        if (waiting?.done) get().jobDone(waiting.done);
-      } catch (err) {
-        set({ starting: false, startError: errorOf(err) });
-      }
+      await jobs.start(
+        () => api.invoke('media.make', makeRequest(s)),
+        (jobId) => ({ step: { kind: 'running', jobId } }),
+      );
     },
 
-    async cancel() {
-      const step = get().step;
-      if (step.kind !== 'running') return;
-      set({ cancelling: true });
-      try {
-        await api.invoke('job.cancel', { jobId: step.jobId });
-      } catch (err) {
-        set({ cancelling: false, startError: errorOf(err) });
-      }
-    },
-
-    jobProgressed(p) {
-      const step = get().step;
-      if (step.kind === 'running' && step.jobId === p.jobId) set({ progress: p });
-      else if (get().starting) early.set(p.jobId, { ...early.get(p.jobId), progress: p });
-    },
-
-    jobDone(done) {
-      const step = get().step;
-      if (step.kind !== 'running' || step.jobId !== done.jobId) {
-        if (get().starting) early.set(done.jobId, { ...early.get(done.jobId), done });
-        return;
-      }
-      const r = done.result?.kind === 'media' ? done.result : null;
-      const made = { backup: r?.backup ?? null, media: r?.media ?? null };
-      if (done.ok) set({ step: { kind: 'done', outcome: 'done', ...made, error: null }, cancelling: false });
-      else {
-        const outcome = done.error.code === 'cancelled' ? 'cancelled' : 'failed';
-        set({ step: { kind: 'done', outcome, ...made, error: done.error }, cancelling: false });
-      }
-    },
+    ...jobs.actions,
 
     startOver() {
       // The same machine is likely backed up again: keep the source and options, not the paths.
       set({ step: { kind: 'source' }, progress: null, dest: '', iso: '', startError: null });
     },
   }));
-
-  api.on('job.progress', (p) => {
-    if (p.kind === 'media') store.getState().jobProgressed(p);
-  });
-  api.on('job.done', (d) => {
-    if (d.kind === 'media') store.getState().jobDone(d);
-  });
   return store;
 }

@@ -1,33 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { RemoteError, type EventName, type Events, type Method, type RequestOf, type Responses, type Transport } from '../../shared/api';
+import { RemoteError } from '../../shared/api';
 import type { Drive } from '../../shared/drive';
 import type { RestorePlan } from '../../shared/restore-plan';
 import type { ReviewedPlan, SetSummary } from '../../shared/restore-sets';
+import { testDrive } from '../test-util/drive';
+import { fakeTransport } from '../test-util/fake-transport';
 import { createRestoreStore, mappingComplete, MAX_LOG_LINES } from './store';
 
 const MB = 1e6;
 
+/** An internal SATA disk unless `extra` says otherwise. */
 function drive(device: string, size = 512 * MB, extra: Partial<Drive> = {}): Drive {
-  return {
-    device,
-    description: `Disk ${device}`,
-    model: null,
-    vendor: null,
-    serial: null,
-    size,
-    logicalBlockSize: 512,
-    removable: false,
-    usb: false,
-    transport: 'sata',
-    partitionTable: null,
-    mountpoints: [],
-    readOnly: false,
-    isVirtual: false,
-    isLoop: false,
-    systemReasons: [],
-    partitions: [],
-    ...extra,
-  };
+  return testDrive(device, { description: `Disk ${device}`, size, transport: 'sata', ...extra });
 }
 
 const summary: SetSummary = {
@@ -65,26 +49,6 @@ const plan: RestorePlan = {
   warnings: [],
 };
 const reviewed: ReviewedPlan = { plan, commands: ['true', 'wipefs -a /dev/sdc'] };
-
-/** A transport answering from a table, recording calls, and letting the test push events. */
-function fakeTransport(answers: Partial<{ [M in Method]: (req: RequestOf<M>) => Responses[M] }>) {
-  const calls: { method: Method; req: unknown }[] = [];
-  const listeners = new Map<EventName, ((p: unknown) => void)[]>();
-  const transport: Transport = {
-    async invoke(method, req) {
-      calls.push({ method, req });
-      const fn = answers[method] as ((r: unknown) => unknown) | undefined;
-      if (!fn) throw new Error(`unexpected call ${method}`);
-      return fn(req) as never;
-    },
-    on(event, listener) {
-      listeners.set(event, [...(listeners.get(event) ?? []), listener as (p: unknown) => void]);
-      return () => undefined;
-    },
-  };
-  const emit = <E extends EventName>(event: E, payload: Events[E]) => listeners.get(event)?.forEach((l) => l(payload));
-  return { transport, calls, emit };
-}
 
 async function storeOnTargets(drives: Drive[], extra: Parameters<typeof fakeTransport>[0] = {}) {
   const fake = fakeTransport({

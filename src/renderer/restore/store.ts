@@ -8,12 +8,12 @@
  * call the named actions below, never `set`.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { RemoteError, type JobDone, type Transport } from '../../shared/api';
+import type { Transport } from '../../shared/api';
 import type { Drive, DriveStatus } from '../../shared/drive';
 import { driveStatuses } from '../../shared/drive-policy';
-import { toErrorInfo, type ErrorInfo } from '../../shared/errors';
-import type { JobProgress } from '../../shared/progress';
+import type { ErrorInfo } from '../../shared/errors';
 import type { FoundSet, RestoreRunResult, ReviewedPlan, SetSummary, SetSummaryDisk } from '../../shared/restore-sets';
+import { errorOf, idleJob, trackJobs, type JobActions, type JobState } from '../app/job-tracker';
 
 export type RestoreStep =
   | { kind: 'find' }
@@ -30,7 +30,7 @@ export function assertNever(value: never): never {
 /** The log pane keeps the end of a long run; the helper's full log is on its stderr. */
 export const MAX_LOG_LINES = 400;
 
-export interface RestoreState {
+export interface RestoreState extends JobState {
   step: RestoreStep;
   /** the folder path typed by the user */
   path: string;
@@ -52,14 +52,10 @@ export interface RestoreState {
   reviewed: ReviewedPlan | null;
   /** the "everything on these disks will be erased" box */
   confirmed: boolean;
-  starting: boolean;
-  startError: ErrorInfo | null;
-  progress: JobProgress | null;
   log: string[];
-  cancelling: boolean;
 }
 
-export interface RestoreActions {
+export interface RestoreActions extends JobActions {
   setPath(path: string): void;
   findSets(): Promise<void>;
   openSet(dir: string): Promise<void>;
@@ -73,10 +69,7 @@ export interface RestoreActions {
   review(): Promise<void>;
   setConfirmed(confirmed: boolean): void;
   start(): Promise<void>;
-  cancel(): Promise<void>;
-  jobProgressed(p: JobProgress): void;
   jobLogged(jobId: string, line: string): void;
-  jobDone(done: JobDone): void;
   restart(): void;
 }
 
@@ -105,11 +98,8 @@ const initial: RestoreState = {
   planError: null,
   reviewed: null,
   confirmed: false,
-  starting: false,
-  startError: null,
-  progress: null,
+  ...idleJob,
   log: [],
-  cancelling: false,
 };
 
 /** What a drive is as the target of one recorded disk: the flash policy, with the disk's needed size. */
@@ -144,16 +134,25 @@ function sameMapping(a: Record<string, string>, b: Record<string, string>): bool
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 
-function errorOf(err: unknown): ErrorInfo {
-  return err instanceof RemoteError ? err.info : toErrorInfo(err);
-}
-
 export function createRestoreStore(api: Transport, options: RestoreStoreOptions): RestoreStore {
-  // Events of a job can arrive before `restore.start` answers with its id; they wait here.
-  const early = new Map<string, { progress?: JobProgress; log: string[]; done?: JobDone }>();
-  const pending = (jobId: string) => early.get(jobId) ?? early.set(jobId, { log: [] }).get(jobId)!;
+  // The job's events and log reach the store only through here; see job-tracker for why.
+  const jobs = trackJobs<RestoreState>(api, 'restore', {
+    current() {
+      const step = store.getState().step;
+      return step.kind === 'running' ? step.jobId : null;
+    },
+    update: (partial) => store.setState(partial),
+    logged(line) {
+      store.setState({ log: [...store.getState().log, line].slice(-MAX_LOG_LINES) });
+    },
+    done(done) {
+      const result = done.result?.kind === 'restore' ? done.result.restore : null;
+      if (done.ok) store.setState({ step: { kind: 'result', outcome: 'done', result, error: null }, cancelling: false });
+      else store.setState({ step: { kind: 'result', outcome: done.error.code === 'cancelled' ? 'cancelled' : 'failed', result, error: done.error }, cancelling: false });
+    },
+  });
 
-  const store = createStore<RestoreState & RestoreActions>()((set, get) => ({
+  const store: RestoreStore = createStore<RestoreState & RestoreActions>()((set, get) => ({
     ...initial,
 
     setPath(path) {
@@ -248,65 +247,22 @@ export function createRestoreStore(api: Transport, options: RestoreStoreOptions)
     async start() {
       const { set: summary, mapping, clone, reviewed, confirmed, starting } = get();
       if (!summary || !reviewed || !confirmed || starting) return;
-      set({ starting: true, startError: null, progress: null, log: [], cancelling: false });
-      try {
-        const { jobId } = await api.invoke('restore.start', { setDir: summary.dir, targets: mapping, clone, includeLoop: options.includeLoop });
-        set({ starting: false, step: { kind: 'running', jobId } });
-        const waiting = early.get(jobId);
-        early.clear();
-        for (const line of waiting?.log ?? []) get().jobLogged(jobId, line);
-        if (waiting?.progress) get().jobProgressed(waiting.progress);
-        if (waiting?.done) get().jobDone(waiting.done);
-      } catch (err) {
-        set({ starting: false, startError: errorOf(err) });
-      }
+      await jobs.start(
+        () => api.invoke('restore.start', { setDir: summary.dir, targets: mapping, clone, includeLoop: options.includeLoop }),
+        (jobId) => ({ step: { kind: 'running', jobId } }),
+        { log: [] },
+      );
     },
 
-    async cancel() {
-      const step = get().step;
-      if (step.kind !== 'running') return;
-      set({ cancelling: true });
-      try {
-        await api.invoke('job.cancel', { jobId: step.jobId });
-      } catch (err) {
-        set({ cancelling: false, startError: errorOf(err) });
-      }
-    },
-
-    jobProgressed(p) {
-      const step = get().step;
-      if (step.kind === 'running' && step.jobId === p.jobId) set({ progress: p });
-      else if (get().starting) pending(p.jobId).progress = p;
-    },
+    ...jobs.actions,
 
     jobLogged(jobId, line) {
-      const step = get().step;
-      if (step.kind === 'running' && step.jobId === jobId) set({ log: [...get().log, line].slice(-MAX_LOG_LINES) });
-      else if (get().starting) pending(jobId).log.push(line);
-    },
-
-    jobDone(done) {
-      const step = get().step;
-      if (step.kind !== 'running' || step.jobId !== done.jobId) {
-        if (get().starting) pending(done.jobId).done = done;
-        return;
-      }
-      const result = done.result?.kind === 'restore' ? done.result.restore : null;
-      if (done.ok) set({ step: { kind: 'result', outcome: 'done', result, error: null }, cancelling: false });
-      else set({ step: { kind: 'result', outcome: done.error.code === 'cancelled' ? 'cancelled' : 'failed', result, error: done.error }, cancelling: false });
+      jobs.logged(jobId, line);
     },
 
     restart() {
       set({ ...initial, drives: get().drives, scanned: get().scanned });
     },
   }));
-
-  api.on('job.progress', (p) => {
-    if (p.kind === 'restore') store.getState().jobProgressed(p);
-  });
-  api.on('job.log', (l) => store.getState().jobLogged(l.jobId, l.line));
-  api.on('job.done', (d) => {
-    if (d.kind === 'restore') store.getState().jobDone(d);
-  });
   return store;
 }

@@ -1,11 +1,11 @@
 /**
  * Step 4: the running job, overall and per stick, with a confirmed Cancel.
  */
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TargetProgress } from '../../../shared/progress';
 import { useFlash } from '../../app/context';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { JobCancel, JobStats } from '../../components/JobStatus';
 import { ProgressBar } from '../../components/ProgressBar';
 import { useFormat } from '../../i18n';
 
@@ -35,14 +35,12 @@ function TargetRow({ target, description }: { target: TargetProgress; descriptio
 
 export function Flashing() {
   const { t } = useTranslation();
-  const fmt = useFormat();
   const progress = useFlash((s) => s.progress);
   const drives = useFlash((s) => s.drives);
   const selected = useFlash((s) => s.selected);
   const cancelling = useFlash((s) => s.cancelling);
   const cancel = useFlash((s) => s.cancel);
   const error = useFlash((s) => s.startError);
-  const [asking, setAsking] = useState(false);
 
   const phase = progress?.phase ?? 'starting';
   const phaseText = KNOWN_PHASES.has(phase) ? t(`flash:phases.${phase}`) : t('flash:phases.working');
@@ -56,50 +54,14 @@ export function Flashing() {
     <div className="panel" data-testid="step-flashing" data-phase={phase}>
       <h2 data-testid="phase">{phaseText}</h2>
       <ProgressBar value={fraction} label={phaseText} tone={phase === 'verifying' ? 'verify' : undefined} />
-      <dl className="stats">
-        <div>
-          <dt>{t('flash:flashing.done')}</dt>
-          <dd className="num" data-testid="percent">{fraction === null ? t('flash:flashing.unknown') : fmt.percent(fraction)}</dd>
-        </div>
-        <div>
-          <dt>{t('flash:flashing.speed')}</dt>
-          <dd className="num">{progress?.speed ? fmt.speed(progress.speed) : t('flash:flashing.unknown')}</dd>
-        </div>
-        <div>
-          <dt>{t('flash:flashing.eta')}</dt>
-          <dd className="num">{progress?.eta != null ? fmt.duration(progress.eta) : t('flash:flashing.unknown')}</dd>
-        </div>
-        {progress?.total ? (
-          <div>
-            <dt>{t('flash:flashing.bytes')}</dt>
-            <dd className="num">{t('common:units.of', { done: fmt.bytes(progress.bytes), total: fmt.bytes(progress.total) })}</dd>
-          </div>
-        ) : null}
-      </dl>
+      <JobStats progress={progress} fraction={fraction} percentTestId="percent" wording="flash:flashing" />
       <h3 className="subtle-heading">{t('flash:flashing.targets', { count: targets.length })}</h3>
       <ul className="target-list">
         {targets.map((tp) => (
           <TargetRow key={tp.device} target={tp} description={describe(tp.device)} />
         ))}
       </ul>
-      {error && <ErrorNotice error={error} />}
-      <div className="actions">
-        {asking ? (
-          <div className="cancel-confirm" role="alertdialog" aria-labelledby="cancel-q" data-testid="cancel-confirm">
-            <p id="cancel-q">{t('flash:flashing.cancelQuestion')}</p>
-            <button type="button" className="button" onClick={() => setAsking(false)} disabled={cancelling}>
-              {t('flash:flashing.keepGoing')}
-            </button>
-            <button type="button" className="button danger" data-testid="cancel-yes" onClick={() => void cancel()} disabled={cancelling}>
-              {cancelling ? t('flash:flashing.cancelling') : t('flash:flashing.cancelYes')}
-            </button>
-          </div>
-        ) : (
-          <button type="button" className="button" data-testid="cancel" onClick={() => setAsking(true)}>
-            {t('common:cancel')}
-          </button>
-        )}
-      </div>
+      <JobCancel error={error} cancelling={cancelling} onCancel={() => void cancel()} questionId="cancel-q" wording="flash:flashing" />
     </div>
   );
 }

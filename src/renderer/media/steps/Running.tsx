@@ -2,13 +2,11 @@
  * Step 4: the backup, then the rescue ISO, as one job: the phases as a checklist, the
  * current one's progress, and a confirmed Cancel.
  */
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { MEDIA_MAKE_PHASES } from '../../../shared/media-make';
 import { useMedia } from '../../app/context';
-import { ErrorNotice } from '../../components/ErrorNotice';
+import { JobCancel, JobStats } from '../../components/JobStatus';
 import { ProgressBar } from '../../components/ProgressBar';
-import { useFormat } from '../../i18n';
 
 /** The phases worth a line of their own; `media.done` only closes the list. */
 const SHOWN = MEDIA_MAKE_PHASES.filter((p) => p !== 'media.done');
@@ -16,12 +14,10 @@ const phaseKey = (phase: string) => `makeMedia:phases.${phase.replace('.', '-')}
 
 export function Running() {
   const { t } = useTranslation();
-  const fmt = useFormat();
   const progress = useMedia((s) => s.progress);
   const cancelling = useMedia((s) => s.cancelling);
   const cancel = useMedia((s) => s.cancel);
   const error = useMedia((s) => s.startError);
-  const [asking, setAsking] = useState(false);
 
   const phase = progress?.phase ?? 'starting';
   const index = (SHOWN as readonly string[]).indexOf(phase);
@@ -31,7 +27,6 @@ export function Running() {
   const fraction = progress?.total ? progress.bytes / progress.total : null;
   // Phases without a byte count still move the bar: by steps, so it never sits empty.
   const overall = current >= 0 ? current / SHOWN.length : null;
-  const unknown = t('makeMedia:running.unknown');
 
   return (
     <div className="panel" data-testid="step-running" data-phase={phase}>
@@ -42,26 +37,7 @@ export function Running() {
           {t('makeMedia:running.stepOf', { step: Math.min(Math.max(current + 1, 1), SHOWN.length), total: SHOWN.length })}
         </p>
       ) : (
-        <dl className="stats">
-          <div>
-            <dt>{t('makeMedia:running.done')}</dt>
-            <dd className="num">{fraction === null ? unknown : fmt.percent(fraction)}</dd>
-          </div>
-          <div>
-            <dt>{t('makeMedia:running.speed')}</dt>
-            <dd className="num">{progress?.speed ? fmt.speed(progress.speed) : unknown}</dd>
-          </div>
-          <div>
-            <dt>{t('makeMedia:running.eta')}</dt>
-            <dd className="num">{progress?.eta != null && progress.total ? fmt.duration(progress.eta) : unknown}</dd>
-          </div>
-          {progress?.total ? (
-            <div>
-              <dt>{t('makeMedia:running.bytes')}</dt>
-              <dd className="num">{t('common:units.of', { done: fmt.bytes(progress.bytes), total: fmt.bytes(progress.total) })}</dd>
-            </div>
-          ) : null}
-        </dl>
+        <JobStats progress={progress} fraction={fraction} wording="makeMedia:running" />
       )}
       {progress?.detail && <p className="running-detail muted" data-testid="detail">{progress.detail}</p>}
       <ol className="phase-list" data-testid="phase-list">
@@ -77,24 +53,7 @@ export function Running() {
           );
         })}
       </ol>
-      {error && <ErrorNotice error={error} />}
-      <div className="actions">
-        {asking ? (
-          <div className="cancel-confirm" role="alertdialog" aria-labelledby="media-cancel-q" data-testid="cancel-confirm">
-            <p id="media-cancel-q">{t('makeMedia:running.cancelQuestion')}</p>
-            <button type="button" className="button" onClick={() => setAsking(false)} disabled={cancelling}>
-              {t('makeMedia:running.keepGoing')}
-            </button>
-            <button type="button" className="button danger" data-testid="cancel-yes" onClick={() => void cancel()} disabled={cancelling}>
-              {cancelling ? t('makeMedia:running.cancelling') : t('makeMedia:running.cancelYes')}
-            </button>
-          </div>
-        ) : (
-          <button type="button" className="button" data-testid="cancel" onClick={() => setAsking(true)}>
-            {t('common:cancel')}
-          </button>
-        )}
-      </div>
+      <JobCancel error={error} cancelling={cancelling} onCancel={() => void cancel()} questionId="media-cancel-q" wording="makeMedia:running" />
     </div>
   );
 }

@@ -2,11 +2,10 @@
  * Step 5: the running restore, step by step, with the log and a confirmed Cancel
  * (the engine stops between steps and unmounts what it mounted).
  */
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { stepTitle } from '../../../shared/restore-text';
 import { useRestore } from '../../app/context';
-import { ErrorNotice } from '../../components/ErrorNotice';
+import { JobCancel } from '../../components/JobStatus';
 import { ProgressBar } from '../../components/ProgressBar';
 import { useFormat } from '../../i18n';
 
@@ -19,7 +18,6 @@ export function Running() {
   const cancelling = useRestore((s) => s.cancelling);
   const cancel = useRestore((s) => s.cancel);
   const error = useRestore((s) => s.startError);
-  const [asking, setAsking] = useState(false);
   const steps = reviewed?.plan.steps ?? [];
   const done = progress?.items?.done ?? 0;
   const total = progress?.items?.total ?? steps.length;
@@ -48,24 +46,7 @@ export function Running() {
         <summary>{t('restoreUi:running.log', { count: log.length })}</summary>
         <pre className="command" data-testid="run-log">{log.join('\n')}</pre>
       </details>
-      {error && <ErrorNotice error={error} />}
-      <div className="actions">
-        {asking ? (
-          <div className="cancel-confirm" role="alertdialog" aria-labelledby="restore-cancel-q" data-testid="cancel-confirm">
-            <p id="restore-cancel-q">{t('restoreUi:running.cancelQuestion')}</p>
-            <button type="button" className="button" onClick={() => setAsking(false)} disabled={cancelling}>
-              {t('restoreUi:running.keepGoing')}
-            </button>
-            <button type="button" className="button danger" data-testid="cancel-yes" onClick={() => void cancel()} disabled={cancelling}>
-              {cancelling ? t('restoreUi:running.cancelling') : t('restoreUi:running.cancelYes')}
-            </button>
-          </div>
-        ) : (
-          <button type="button" className="button" data-testid="cancel" onClick={() => setAsking(true)}>
-            {t('common:cancel')}
-          </button>
-        )}
-      </div>
+      <JobCancel error={error} cancelling={cancelling} onCancel={() => void cancel()} questionId="restore-cancel-q" wording="restoreUi:running" />
     </div>
   );
 }
