@@ -67,6 +67,9 @@ describe.skipIf(!canBoot)(`rescue media in qemu (${why})`, () => {
     const { present, builtin } = manifest.initramfs.modules;
     expect([...present, ...builtin]).toEqual(expect.arrayContaining(['isofs', 'ext4', 'sr_mod', 'virtio_blk']));
     expect(readdirSync(dir).filter((f) => f.includes('.work-'))).toEqual([]);
+    // The printable recovery sheet comes with every medium, named after it.
+    expect(readFileSync(`${rescueIso}.recovery-sheet.html`, 'utf8')).toContain('What to do when this computer no longer starts');
+    expect(readFileSync(`${setIso}.recovery-sheet.html`, 'utf8')).toContain('Que faire quand cet ordinateur ne démarre plus');
     // Generous bound: the CPU is shared with other jobs; the bench reports the real figure.
     expect(rescueBuildSeconds).toBeLessThan(60);
   });

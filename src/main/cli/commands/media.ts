@@ -107,6 +107,7 @@ export const registerMedia: RegisterCommand = (program: Command, io, signal, set
         else {
           io.out(io.t('media:done', { path: result.path, size: formatBytes(result.bytes, io.lang), seconds: result.seconds.toFixed(1) }) + '\n');
           io.out(io.t('media:manifest', { path: result.manifestPath }) + '\n');
+          io.out(io.t('media:sheetDone', { path: result.sheetPdfPath ?? result.sheetPath }) + '\n');
           if (result.missingTools.length) io.out(io.t('media:missingTools', { tools: result.missingTools.join(', ') }) + '\n');
         }
         setExitCode(0);

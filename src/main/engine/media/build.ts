@@ -6,7 +6,7 @@
  * manifest are written under temporary names and renamed at the end; a failed or
  * cancelled build removes its work folder and partial files.
  */
-import { existsSync, lstatSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -20,6 +20,8 @@ import { buildPxe } from './pxe';
 import { buildUsb } from './usb';
 import { chooseKernel, type KernelChoice } from './kernel';
 import { checkSet } from './set-check';
+import { printSheetPdf, renderRecoverySheet } from './recovery-sheet';
+import { readManifest } from '../set/read';
 
 export interface MediaOptions {
   set?: string;
@@ -50,6 +52,9 @@ export interface MediaResult {
   bytes: number;
   seconds: number;
   manifestPath: string;
+  /** the printable recovery sheet (HTML), and its PDF when a headless Chromium made one */
+  sheetPath: string;
+  sheetPdfPath: string | null;
   stages: { id: string; seconds: number }[];
   /** programs the host lacks, so the rescue system lacks them too */
   missingTools: string[];
@@ -203,6 +208,17 @@ export async function buildMedia(opts: MediaOptions, ctx: JobContext): Promise<M
     if (kind === 'pxe' && existsSync(out)) rmdirSync(out);
     if (kind !== 'usb') renameSync(tmpOut, out);
     renameSync(join(work, 'manifest.json'), manifestPath);
+    const sheetPath = manifestPath.replace(/\.manifest\.json$/, '.recovery-sheet.html');
+    const html = await renderRecoverySheet({
+      lang: opts.lang,
+      media: { kind, path: out, bytes },
+      set: opts.set ? { dir: resolve(opts.set), manifest: readManifest(opts.set), embedded: Boolean(opts.embed), sums: readFileSync(join(opts.set, 'SHA256SUMS'), 'utf8') } : null,
+      bootArgs: opts.append ?? '',
+      created: new Date(),
+    });
+    writeFileSync(join(work, 'sheet.html'), html);
+    renameSync(join(work, 'sheet.html'), sheetPath);
+    const sheetPdfPath = await printSheetPdf(sheetPath, sheetPath.replace(/\.html$/, '.pdf'), ctx.signal);
     progress(ctx, 'media.done');
     return {
       kind,
@@ -210,6 +226,8 @@ export async function buildMedia(opts: MediaOptions, ctx: JobContext): Promise<M
       bytes,
       seconds,
       manifestPath,
+      sheetPath,
+      sheetPdfPath,
       stages,
       missingTools: state.initramfs!.missingTools.map((m) => m.name),
       missingModules: state.initramfs!.modules.missing,
