@@ -31,8 +31,8 @@ export function InventoryDetails({ inventory }: { inventory: InventoryView }) {
     <div className="inventory" data-testid="inventory">
       <p className="muted">
         {t('makeMedia:inventory.summary', {
-          disks: layout.disks.length,
-          filesystems: layout.filesystems.length,
+          disks: t('makeMedia:inventory.diskCount', { count: layout.disks.length }),
+          filesystems: t('makeMedia:inventory.filesystemCount', { count: layout.filesystems.length }),
           firmware: layout.boot.firmware === 'uefi' ? 'UEFI' : 'BIOS',
         })}
       </p>

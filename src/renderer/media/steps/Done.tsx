@@ -51,7 +51,10 @@ export function Done({ step }: { step: DoneStep }) {
             <dt>{t('makeMedia:done.setSize')}</dt>
             <dd data-testid="set-size">{t('makeMedia:done.setSizeValue', { out: fmt.bytes(backup.bytesOut), in: fmt.bytes(backup.bytesIn) })}</dd>
             <dt>{t('makeMedia:done.archives')}</dt>
-            <dd data-testid="set-archives">{t('makeMedia:done.archivesValue', { archives: backup.archives, parts: backup.parts })}</dd>
+            <dd data-testid="set-archives">{t('makeMedia:done.archivesValue', {
+                archives: t('makeMedia:done.archiveCount', { count: backup.archives }),
+                parts: t('makeMedia:done.partCount', { count: backup.parts }),
+              })}</dd>
             <dt>{t('makeMedia:done.checksums')}</dt>
             <dd className="path" data-testid="set-sums">{`${backup.path}/SHA256SUMS`}</dd>
             <dt>{t('makeMedia:done.duration')}</dt>
