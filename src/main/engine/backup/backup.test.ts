@@ -67,6 +67,25 @@ function populate(r: string): void {
   sh('setfattr -n user.lifeboat -v "kept across restore" "$1"', join(r, 'data/a'));
   writeFileSync(join(r, 'data/acl'), 'acl\n');
   sh('setfacl -m u:1234:rwx,g:5678:r "$1"', join(r, 'data/acl'));
+  // the rest of the nasty tree: special files, extreme names, depths and dates, a huge sparse file
+  sh('mknod "$1" c 1 3 && mknod "$2" b 7 200 && mkfifo "$3"', join(r, 'data/null-dev'), join(r, 'data/blk-dev'), join(r, 'data/fifo'));
+  mkdirSync(join(r, 'data/setgid-dir'));
+  chmodSync(join(r, 'data/setgid-dir'), 0o2775);
+  mkdirSync(join(r, 'data/sticky'));
+  chmodSync(join(r, 'data/sticky'), 0o1777);
+  writeFileSync(join(r, 'data', 'n'.repeat(255)), 'a 255-byte name\n');
+  const deep = join(r, 'data', ...Array.from({ length: 40 }, (_, i) => `level-${i}`));
+  mkdirSync(deep, { recursive: true });
+  writeFileSync(join(deep, 'bottom.txt'), 'forty levels down\n');
+  writeFileSync(join(r, 'data/before-1970'), 'old\n');
+  utimesSync(join(r, 'data/before-1970'), new Date('1965-06-07T08:09:10Z'), new Date('1965-06-07T08:09:10Z'));
+  writeFileSync(join(r, 'data/after-2038'), 'future\n');
+  utimesSync(join(r, 'data/after-2038'), new Date('2040-01-02T03:04:05Z'), new Date('2040-01-02T03:04:05Z'));
+  // 3 GiB apparent size, 8 kB of data: archived and restored as holes, not as gigabytes of zeros
+  const big = openSync(join(r, 'data/huge-sparse.img'), 'w');
+  writeSync(big, Buffer.alloc(4096, 3), 0, 4096, 1 << 30);
+  writeSync(big, Buffer.alloc(4096, 4), 0, 4096, (3 << 30) - 8192);
+  closeSync(big);
   mkdirSync(join(r, 'data/odd'));
   for (const n of ODD) writeFileSync(join(r, 'data/odd', n), `name: ${n}\n`);
   mkdirSync(join(r, 'tmp'));

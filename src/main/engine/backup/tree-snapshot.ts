@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface Entry {
@@ -20,6 +20,32 @@ export interface Entry {
   target?: string;
   sparse?: boolean;
   xattrs?: string;
+  /** device number of a character or block device node */
+  rdev?: number;
+}
+
+function typeOf(st: import('node:fs').Stats): string {
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'link';
+  if (st.isFile()) return 'file';
+  if (st.isFIFO()) return 'fifo';
+  if (st.isCharacterDevice()) return 'chr';
+  if (st.isBlockDevice()) return 'blk';
+  if (st.isSocket()) return 'socket';
+  return 'other';
+}
+
+/** Streams the file through sha256 in 1 MiB reads: a sparse file of several GiB must not be read into memory at once. */
+function hashFile(path: string): string {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 /** Every entry under `dir` keyed by relative path; `skip(rel)` leaves a path (and its subtree) out. */
@@ -31,11 +57,13 @@ export function snapshotTree(dir: string, skip: (rel: string) => boolean = () =>
       if (skip(r)) continue;
       const abs = join(dir, r);
       const st = lstatSync(abs);
-      const e: Entry = { type: st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'link' : st.isFile() ? 'file' : 'other', mode: st.mode, uid: st.uid, gid: st.gid };
+      const e: Entry = { type: typeOf(st), mode: st.mode, uid: st.uid, gid: st.gid };
+      if (st.isCharacterDevice() || st.isBlockDevice()) e.rdev = st.rdev;
+      if (st.isFIFO() || st.isCharacterDevice() || st.isBlockDevice()) e.mtime = Math.floor(st.mtimeMs / 1000);
       if (st.isFile()) {
         e.size = st.size;
         e.mtime = Math.floor(st.mtimeMs / 1000);
-        e.sha256 = createHash('sha256').update(readFileSync(abs)).digest('hex');
+        e.sha256 = hashFile(abs);
         e.nlink = st.nlink;
         e.sparse = st.blocks * 512 < st.size;
       }
