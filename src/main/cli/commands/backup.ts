@@ -76,8 +76,8 @@ export const registerBackup: RegisterCommand = (program: Command, io, signal, se
           io.out(
             io.t('backup:done', {
               path: r.path,
-              archives: r.archives,
-              parts: r.parts,
+              archives: io.t('backup:count.archive', { count: r.archives }),
+              parts: io.t('backup:count.part', { count: r.parts }),
               in: formatBytes(r.bytesIn, io.lang),
               out: formatBytes(r.bytesOut, io.lang),
               seconds: new Intl.NumberFormat(io.lang, { maximumFractionDigits: 1 }).format(r.seconds),

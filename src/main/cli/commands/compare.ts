@@ -36,7 +36,7 @@ export const registerCompare: RegisterCommand = (program: Command, io, signal, s
           for (const c of r.changed) io.out(io.t('backup:compare.changed', { path: c.path, reasons: c.reasons.map((x) => io.t(`backup:compare.reasons.${x}`)).join(', ') }) + '\n');
           for (const p of r.missing) io.out(io.t('backup:compare.missing', { path: p }) + '\n');
           for (const p of r.added) io.out(io.t('backup:compare.added', { path: p }) + '\n');
-          io.out(io.t(identical ? 'backup:compare.identical' : 'backup:compare.summary', { changed: r.changed.length, missing: r.missing.length, added: r.added.length, archives: r.archives }) + '\n');
+          io.out(io.t(identical ? 'backup:compare.identical' : 'backup:compare.summary', { changed: r.changed.length, missing: r.missing.length, added: r.added.length, archives: io.t('backup:count.archive', { count: r.archives }) }) + '\n');
         }
         setExitCode(identical ? 0 : 1);
       } finally {

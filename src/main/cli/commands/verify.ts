@@ -23,7 +23,7 @@ export const registerVerify: RegisterCommand = (program: Command, io, signal, se
         const r = await verifySet(set, ctx);
         printer.stop();
         if (io.json) emitJson(io, { type: 'result', ok: true, ...r });
-        else io.out(io.t('backup:verify.ok', { ...r, size: formatBytes(r.bytes, io.lang), seconds: new Intl.NumberFormat(io.lang, { maximumFractionDigits: 1 }).format(r.seconds) }) + '\n');
+        else io.out(io.t('backup:verify.ok', { ...r, archives: io.t('backup:count.archive', { count: r.archives }), parts: io.t('backup:count.part', { count: r.parts }), size: formatBytes(r.bytes, io.lang), seconds: new Intl.NumberFormat(io.lang, { maximumFractionDigits: 1 }).format(r.seconds) }) + '\n');
         setExitCode(0);
       } finally {
         printer.stop();
