@@ -1,120 +1,361 @@
 #!/usr/bin/env bash
-# Flash bench: `lifeboat flash` against dd and bmaptool, onto loop devices, in one run.
+# Flash bench: `lifeboat flash` of 1 GiB images onto a loop-device "stick", against
+# `dd bs=4M oflag=direct conv=fsync` and `bmaptool copy` in the same run, with paired ratios.
 #
-#   node scripts/build.mjs && bench/flash.sh [--size MIB] [--runs N]
+#   node scripts/build.mjs && bench/flash.sh [--mode plain|throttled|both] [--runs N] [--throttled-runs N]
 #
-# Each case runs N times (default 3) and the fastest run is kept: the machines this runs
-# on are shared, and the minimum is the figure least disturbed by other work.
+# Images (built once, cached in bench/out/flash1g/):
+#   random.img          1 GiB of random data (under a GPT, so that lifeboat accepts it)
+#   ext4.img            1 GiB ext4 filesystem holding ≈236 MB of real files from /usr; with the
+#                       journal and metadata ≈280 MB (26 %) are mapped, ≈74 % is unused. Also as
+#                       ext4.img.gz (pigz -6) and ext4.img.xz (xz -T0 -6: multi-block), and with
+#                       ext4.img.bmap (bmaptool create)
+#   The copies without a bmap live in nobmap/, the same files (hard links) with the bmap in bmap/.
 #
-# The image (cached in bench/out/) looks like an OS image: a GPT table, about a quarter
-# random data in scattered extents, zeros (holes) elsewhere. Each run starts with the source
-# files in the page cache (read once beforehand), so the figures compare the tools rather
-# than this VM's disk, and ends with the data on the device (dd conv=fsync, bmaptool's
-# fsync, lifeboat's fsync + BLKFLSBUF). The target's cached pages are dropped first.
-# Loop devices are backed by files in bench/out/loops with --direct-io=on, so writes reach
-# the VM's disk like a real drive; --ram backs them with /dev/shm instead (then the
-# "device" is memcpy and the figures measure pure CPU overhead, hashing included).
+# Two runs:
+#   plain       the loop device as it is (backed by a file on this VM's disk, --direct-io=on)
+#   throttled   the same loop device seen through a USB-stick-speed throttle: 40 MB/s write,
+#               120 MB/s read (cgroup v1 blkio.throttle.*_bps_device on that loop device only;
+#               each tool runs in a subshell that first joins the cgroup). Bytes that reach
+#               the device outside the cgroup (buffered writeback by the flusher threads) escape
+#               a v1 throttle: each row shows the bytes the cgroup saw ([cgroup: W … R … MB]),
+#               and a row is marked when the writes escaped the throttle.
+#   Decompression throughput (plain run only): lifeboat flashes the .gz and the .xz onto a
+#   loop device in /dev/shm with --no-verify (writing is a memcpy there), against
+#   `pigz -dc >/dev/null` and `xz -T0 -dc >/dev/null`. lifeboat's own step times
+#   (LIFEBOAT_VERBOSE: integrity pre-test, write, verify) are printed under its rows.
+#
+# The tables print each goal of the issue next to its figure, with "met" / "NOT met".
+#
+# Every case runs N times (rounds interleave the tools, so each lifeboat run has its dd run
+# next to it: "paired" ratios are per round); the table shows the best (fastest) run. The
+# machine is shared, so the best run is the figure least disturbed by other work. Throttled
+# figures are set by the throttle, hence 1 round by default there.
+#
+# Before each run: the source files are read into the page cache (so the bench compares the
+# tools, not this VM's disk) and the target's cached pages are dropped. Every run ends with
+# the data on the device (dd conv=fsync, bmaptool's fsync, lifeboat's fsync + BLKFLSBUF).
+#
+# Memory: every lifeboat run is wrapped in /usr/bin/time -v (max RSS of the node process or
+# of its largest child, whichever is larger) and node is started with a preload that records
+# the node process's own peak RSS (process.resourceUsage().maxRSS). The decompressors that
+# lifeboat runs as separate processes (xz) are measured standalone with the same arguments.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-size_mib=768
-runs=3
-ram=
+mode=both
+runs=2
+truns=1
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--size) size_mib=$2; shift 2 ;;
+	--mode) mode=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
-	--ram) ram=1; shift ;;
-	*) echo "usage: $0 [--size MIB] [--runs N] [--ram]" >&2; exit 2 ;;
+	--throttled-runs) truns=$2; shift 2 ;;
+	*) echo "usage: $0 [--mode plain|throttled|both] [--runs N] [--throttled-runs N]" >&2; exit 2 ;;
 	esac
 done
-[ "$(id -u)" = 0 ] || { echo "needs root (loop devices)" >&2; exit 2; }
+case "$mode" in plain | throttled | both) ;; *) echo "--mode plain|throttled|both" >&2; exit 2 ;; esac
+[ "$(id -u)" = 0 ] || { echo "needs root (loop devices, mount, cgroups)" >&2; exit 2; }
 [ -f "$here/dist/cli.cjs" ] || { echo "build first: node scripts/build.mjs" >&2; exit 2; }
+for t in dd bmaptool pigz xz mkfs.ext4 losetup blockdev /usr/bin/time; do
+	command -v "$t" >/dev/null || { echo "missing: $t" >&2; exit 2; }
+done
 
-out=$here/bench/out
-mkdir -p "$out/plain" "$out/mapped"
-img=$out/plain/os-$size_mib.img          # no bmap beside it
-mapped=$out/mapped/os-$size_mib.img      # the same bytes, with os-$size_mib.img.bmap beside it
+SIZE=$((1024 * 1024 * 1024))
+WRITE_BPS=40000000  # 40 MB/s
+READ_BPS=120000000  # 120 MB/s
+out=$here/bench/out/flash1g
+mkdir -p "$out/nobmap" "$out/bmap" "$out/loops"
+random=$out/nobmap/random.img
+ext4=$out/nobmap/ext4.img
+ext4m=$out/bmap/ext4.img # hard link of ext4.img, with ext4.img.bmap beside it
 
-if [ ! -f "$img" ] || [ ! -f "$img.zst" ] || [ ! -f "$mapped.bmap" ]; then
-	echo "building a $size_mib MiB image in $out (cached)…" >&2
-	rm -f "$img" "$img.zst" "$mapped" "$mapped.bmap"
-	truncate -s "${size_mib}M" "$img"
-	sfdisk -q "$img" <<-TABLE >/dev/null
-	label: gpt
-	size=256MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI"
-	type=0FC63DAF-8483-11D2-8E6C-00A0C93EC93B, name="root"
-	TABLE
-	# 1 MiB of data every 4 MiB: a quarter of the image holds data, like a fresh OS install.
-	for ((i = 1; i < size_mib / 4; i++)); do
-		head -c 1048576 /dev/urandom | dd of="$img" bs=1M seek=$((i * 4)) conv=notrunc status=none
-	done
-	zstd -q -T0 -3 "$img" -o "$img.zst"
-	cp --sparse=always "$img" "$mapped"
-	bmaptool -q create -o "$mapped.bmap" "$mapped"
-fi
-
+# ---------------------------------------------------------------- cleanup: loops, mounts, cgroup
 loops=()
-if [ -n "$ram" ]; then shm=$(mktemp -d /dev/shm/lifeboat-bench.XXXXXX); else mkdir -p "$out/loops"; shm=$(mktemp -d "$out/loops/run.XXXXXX"); fi
+mnt=
+cg=
+work=$(mktemp -d "$out/loops/run.XXXXXX")
 cleanup() {
-	for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null || true; done
-	rm -rf "$shm"
+	set +e
+	[ -n "$mnt" ] && mountpoint -q "$mnt" && umount "$mnt"
+	[ -n "$mnt" ] && rmdir "$mnt"
+	for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
+	if [ -n "$cg" ] && [ -d "$cg" ]; then
+		# any process still in it goes back to the root group first, or rmdir fails
+		while read -r p; do echo "$p" >/sys/fs/cgroup/blkio/cgroup.procs 2>/dev/null; done <"$cg/cgroup.procs"
+		rmdir "$cg"
+	fi
+	rm -rf "$work" /dev/shm/lifeboat-bench-ram.*
 }
 trap cleanup EXIT
-newloop() {
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- images (cached)
+# random data under a GPT (lifeboat flashes only images it recognises; the table is 33 KiB of 1 GiB)
+if [ ! -f "$random" ] || [ "$(head -c 520 "$random" | tail -c 8)" != "EFI PART" ]; then
+	echo "building $random (cached)…" >&2
+	[ -f "$random" ] || head -c "$SIZE" /dev/urandom >"$random.tmp"
+	[ -f "$random.tmp" ] || mv "$random" "$random.tmp"
+	printf 'label: gpt\ntype=0FC63DAF-8483-11D2-8E6C-00A0C93EC93B, name="data"\n' | sfdisk -q "$random.tmp" >/dev/null
+	mv "$random.tmp" "$random"
+fi
+if [ ! -f "$ext4" ] || [ ! -f "$ext4m.bmap" ] || [ ! -f "$ext4.gz" ] || [ ! -f "$ext4.xz" ]; then
+	echo "building $ext4 with ≈236 MB of files from /usr, .gz, .xz and .bmap (cached)…" >&2
+	rm -f "$ext4" "$ext4.gz" "$ext4.xz" "$ext4m" "$ext4m".* "$ext4.tmp"
+	truncate -s "$SIZE" "$ext4.tmp"
+	mkfs.ext4 -q -F -L lifeboat-bench "$ext4.tmp"
+	mnt=$(mktemp -d /tmp/lifeboat-bench-mnt.XXXXXX)
+	mount -o loop "$ext4.tmp" "$mnt"
+	# real files, in a fixed order, until ≈236 MB: with the journal and metadata ≈280 MB, 26 % of the image
+	(cd / && find usr/lib usr/share -xdev -type f -size -64M -printf '%s %p\n' 2>/dev/null | sort -k2 |
+		awk '{ if (t + $1 > 236000000) next; t += $1; print $2 }') >"$work/files"
+	tar -C / -cf - -T "$work/files" 2>/dev/null | tar -C "$mnt" -xf -
+	umount "$mnt"; rmdir "$mnt"; mnt=
+	e2fsck -fn "$ext4.tmp" >/dev/null
+	pigz -6 -c "$ext4.tmp" >"$ext4.gz"
+	xz -T0 -6 -c "$ext4.tmp" >"$ext4.xz"
+	mv "$ext4.tmp" "$ext4"
+	ln -f "$ext4" "$ext4m"
+	ln -f "$ext4.gz" "$ext4m.gz"
+	ln -f "$ext4.xz" "$ext4m.xz"
+	bmaptool -q create -o "$ext4m.bmap" "$ext4m"
+fi
+mapped=$(($(grep -o '<MappedBlocksCount>[^<]*' "$ext4m.bmap" | tr -dc 0-9) * 4096))
+xzblocks=$(xz -lv --robot "$ext4.xz" | awk -F'\t' '$1 == "totals" { print $3 }')
+
+# ---------------------------------------------------------------- targets
+newloop() { # backing dir, direct-io on|off: sets $loop
 	local f
-	f=$(mktemp "$shm/disk.XXXXXX")
-	truncate -s "$((size_mib + 64))M" "$f"
-	loops+=("$(losetup -f --show --direct-io="$([ -n "$ram" ] && echo off || echo on)" "$f")")
+	f=$(mktemp "$1/disk.XXXXXX")
+	truncate -s "$((SIZE + 64 * 1024 * 1024))" "$f"
+	loop=$(losetup -f --show --direct-io="$2" "$f")
+	loops+=("$loop")
 }
-newloop
-newloop
-a=${loops[0]}
-b=${loops[1]}
+newloop "$work" on
+stick=$loop
+shm=$(mktemp -d /dev/shm/lifeboat-bench-ram.XXXXXX)
+newloop "$shm" off
+ram=$loop # for decompression throughput: writing is a memcpy there
+majmin=$(lsblk -dno MAJ:MIN "$stick" | tr -d ' ')
 
-bytes=$(stat -c %s "$img")
+# ---------------------------------------------------------------- measuring
+cat >"$work/rss.cjs" <<-'JS'
+	process.on('exit', () => {
+	  try { require('fs').writeFileSync(process.env.LB_RSS_FILE, String(process.resourceUsage().maxRSS)); } catch {}
+	});
+JS
 now() { date +%s.%N; }
-declare -A secs
-run() { # name, command...: keeps the fastest of $runs runs
-	local name=$1 t0 t1 best= i d
-	shift
-	for ((i = 0; i < runs; i++)); do
-		sync
-		for l in "${loops[@]}"; do blockdev --flushbufs "$l"; done
-		cat "$img" "$img.zst" "$mapped" >/dev/null
-		t0=$(now)
-		"$@" >/dev/null 2>"$shm/err" || { echo "$name failed:" >&2; cat "$shm/err" >&2; exit 1; }
-		t1=$(now)
-		d=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
-		if [ -z "$best" ] || awk -v d="$d" -v b="$best" 'BEGIN { exit !(d < b) }'; then best=$d; fi
-	done
-	secs[$name]=$best
-	printf '%-44s %7s s  %8s MiB/s\n' "$name" "${secs[$name]}" "$(awk -v s="${secs[$name]}" -v b="$bytes" 'BEGIN { printf "%.0f", b / 1048576 / s }')"
+cgbytes() { awk -v d="$majmin" -v k="$1" '$1 == d && $2 == k { n = $3 } END { printf "%.0f\n", n }' "$cg/blkio.throttle.io_service_bytes"; }
+order=()
+declare -A written steps best bytesof round_secs maxrss_self maxrss_tree cgw cgr
+throttled=
+cgexec() { # runs "$@" in a subshell that first joins the throttle cgroup (when throttled); its children inherit it
+	if [ -n "$throttled" ]; then
+		(echo "$BASHPID" >"$cg/cgroup.procs" && "$@")
+	else
+		"$@"
+	fi
 }
-lifeboat() { node "$here/dist/cli.cjs" flash "$@" --yes --include-loop --json; }
+lifeboat() { # image target [flags]: through /usr/bin/time -v, with the RSS preload
+	LIFEBOAT_VERBOSE=1 LB_RSS_FILE=$work/rss.self /usr/bin/time -v -o "$work/time.out" \
+		node -r "$work/rss.cjs" "$here/dist/cli.cjs" flash "$@" --yes --include-loop --json
+}
+# run KEY BYTES CMD...: one timed run; BYTES = bytes the tool writes (or decompresses)
+run() {
+	local key=$1 bytes=$2 t0 t1 d
+	shift 2
+	sync
+	blockdev --flushbufs "$stick" "$ram"
+	cat "$random" "$ext4" "$ext4.gz" "$ext4.xz" "$ext4m.bmap" >/dev/null
+	rm -f "$work/rss.self" "$work/time.out"
+	# the throttle's byte counters do not reset (blkio.reset_stats leaves them): take differences
+	local w0=0 r0=0
+	if [ -n "$throttled" ]; then w0=$(cgbytes Write); r0=$(cgbytes Read); fi
+	t0=$(now)
+	if ! cgexec "$@" >"$work/stdout" 2>"$work/err"; then
+		echo "$key failed:" >&2
+		cat "$work/err" "$work/stdout" >&2
+		exit 1
+	fi
+	t1=$(now)
+	d=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+	[ -n "${bytesof[$key]:-}" ] || order+=("$key")
+	bytesof[$key]=$bytes
+	round_secs[$key,$r]=$d
+	if [ -z "${best[$key]:-}" ] || awk -v d="$d" -v b="${best[$key]}" 'BEGIN { exit !(d < b) }'; then
+		best[$key]=$d
+		# lifeboat's own step times (LIFEBOAT_VERBOSE): the integrity pre-test of a compressed image, the write, the verify
+		written[$key]=$(grep -oE 'written in [0-9]+ ms' "$work/err" | awk '{ printf "%.2f", $3 / 1000 }' || true)
+		steps[$key]=$(grep -oE '(tested the compressed stream|written|flushed|verified) in [0-9]+ ms' "$work/err" | sed -E 's/tested the compressed stream/pre-test/; s/ in ([0-9]+) ms/ \1/' |
+			awk '{ printf "%s%s %.1fs", (NR > 1 ? ", " : ""), $1, $2 / 1000 }' || true)
+	fi
+	if [ -f "$work/rss.self" ]; then
+		local s t
+		s=$(cat "$work/rss.self")
+		t=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/time.out")
+		[ "${maxrss_self[$key]:-0}" -ge "$s" ] || maxrss_self[$key]=$s
+		[ "${maxrss_tree[$key]:-0}" -ge "$t" ] || maxrss_tree[$key]=$t
+	fi
+	if [ -n "$throttled" ]; then
+		cgw[$key]=$(($(cgbytes Write) - w0))
+		cgr[$key]=$(($(cgbytes Read) - r0))
+	fi
+	printf '  round %d  %-34s %7s s\n' "$r" "$key" "$d" >&2
+}
 
-echo "targets: loop devices on $([ -n "$ram" ] && echo "RAM (/dev/shm)" || echo "files on $(findmnt -n -o SOURCE --target "$out"), direct I/O")"
-echo "image: $size_mib MiB, $(awk -v b="$(stat -c %s "$img.zst")" 'BEGIN { printf "%.0f", b / 1048576 }') MiB as .zst, bmap maps $(grep -o '<MappedBlocksCount>[^<]*' "$mapped.bmap" | tr -dc 0-9) blocks of 4 KiB"
-echo "(MiB/s = image size / wall time, the same yardstick for every tool; best of $runs runs; load: $(cut -d" " -f1-3 /proc/loadavg))"
-run "dd bs=4M oflag=direct conv=fsync" dd if="$img" of="$a" bs=4M oflag=direct conv=fsync status=none
-run "bmaptool copy (bmap, source checksums)" bmaptool -q copy "$mapped" "$a"
-run "bmaptool copy --nobmap" bmaptool -q copy --nobmap "$img" "$a"
-run "lifeboat flash raw --no-verify" lifeboat "$img" "$a" --no-verify
-run "lifeboat flash raw + verify" lifeboat "$img" "$a"
-run "zstd -dc | dd oflag=direct conv=fsync" sh -c 'zstd -dcq "$0" | dd of="$1" bs=4M iflag=fullblock oflag=direct conv=fsync status=none' "$img.zst" "$a"
-run "lifeboat flash .zst --no-verify" lifeboat "$img.zst" "$a" --no-verify
-run "lifeboat flash .zst + verify" lifeboat "$img.zst" "$a"
-run "lifeboat flash bmap --no-verify" lifeboat "$mapped" "$a" --no-verify
-run "lifeboat flash bmap + verify" lifeboat "$mapped" "$a"
-run "lifeboat flash .zst + verify, 2 targets" lifeboat "$img.zst" "$a" "$b"
-run "dd twice (2 targets, one after the other)" sh -c 'dd if="$0" of="$1" bs=4M oflag=direct conv=fsync status=none && dd if="$0" of="$2" bs=4M oflag=direct conv=fsync status=none' "$img" "$a" "$b"
+# ---------------------------------------------------------------- the cases
+# key#bytes#command (eval'd); $S is the stick, $R the RAM loop
+DD='bs=4M oflag=direct conv=fsync status=none'
+cases_common=(
+	"rnd dd#$SIZE#dd if=\"\$random\" $DD of=\"\$S\""
+	"rnd bmaptool --nobmap#$SIZE#bmaptool -q copy --nobmap \"\$random\" \"\$S\""
+	"rnd lifeboat --no-verify#$SIZE#lifeboat \"\$random\" \"\$S\" --no-verify"
+	"rnd lifeboat +verify#$SIZE#lifeboat \"\$random\" \"\$S\""
+	"ext4 dd#$SIZE#dd if=\"\$ext4\" $DD of=\"\$S\""
+	"ext4 bmaptool (bmap)#$mapped#bmaptool -q copy \"\$ext4m\" \"\$S\""
+	"ext4 lifeboat bmap --no-verify#$mapped#lifeboat \"\$ext4m\" \"\$S\" --no-verify"
+	"ext4 lifeboat bmap +verify#$mapped#lifeboat \"\$ext4m\" \"\$S\""
+	"gz lifeboat +verify#$SIZE#lifeboat \"\$ext4.gz\" \"\$S\""
+	"xz lifeboat +verify#$SIZE#lifeboat \"\$ext4.xz\" \"\$S\""
+	"xz bmaptool (bmap)#$mapped#bmaptool -q copy \"\$ext4m.xz\" \"\$S\""
+	"xz lifeboat bmap +verify#$mapped#lifeboat \"\$ext4m.xz\" \"\$S\""
+)
+cases_plain_only=(
+	"ext4 lifeboat raw +verify#$SIZE#lifeboat \"\$ext4\" \"\$S\""
+	"gz pigz -dc | dd#$SIZE#sh -c 'pigz -dc \"\$0\" | dd $DD iflag=fullblock of=\"\$1\"' \"\$ext4.gz\" \"\$S\""
+	"xz xz -T0 -dc | dd#$SIZE#sh -c 'xz -T0 -dc \"\$0\" | dd $DD iflag=fullblock of=\"\$1\"' \"\$ext4.xz\" \"\$S\""
+	"dec pigz -dc >/dev/null#$SIZE#sh -c 'pigz -dc \"\$0\" >/dev/null' \"\$ext4.gz\""
+	"dec gzip -dc >/dev/null#$SIZE#sh -c 'gzip -dc \"\$0\" >/dev/null' \"\$ext4.gz\""
+	"dec lifeboat .gz → RAM --no-verify#$SIZE#lifeboat \"\$ext4.gz\" \"\$R\" --no-verify"
+	"dec xz -T0 -dc >/dev/null#$SIZE#sh -c 'xz -T0 -dc \"\$0\" >/dev/null' \"\$ext4.xz\""
+	"dec lifeboat .xz → RAM --no-verify#$SIZE#lifeboat \"\$ext4.xz\" \"\$R\" --no-verify"
+)
 
-ratio() { awk -v a="${secs[$1]}" -v b="${secs[$2]}" 'BEGIN { printf "%.2f", b / a }'; }
+S=$stick
+R=$ram
+r=0
+# run_mode NAME ROUNDS CASES...
+run_mode() {
+	local name=$1 rounds=$2 c key bytes cmd
+	shift 2
+	for ((r = 1; r <= rounds; r++)); do
+		for c in "$@"; do
+			key=${c%%#*}; c=${c#*#}
+			bytes=${c%%#*}; cmd=${c#*#}
+			eval "run \"\$name \$key\" \"\$bytes\" $cmd"
+		done
+	done
+}
+
+echo "lifeboat flash bench — $(date -u '+%F %T UTC'), $(nproc) cores (shared with other work), kernel $(uname -r)"
+echo "stick: $stick, a loop device on a file on $(findmnt -n -o SOURCE --target "$work") with --direct-io=on; RAM loop $ram on /dev/shm"
+echo "images: random.img 1 GiB; ext4.img 1 GiB, bmap maps $((mapped / 1000000)) MB ($(awk -v m="$mapped" -v s="$SIZE" 'BEGIN { printf "%.1f", 100 - 100 * m / s }') % unused);" \
+	".gz $(($(stat -c %s "$ext4.gz") / 1000000)) MB (pigz -6), .xz $(($(stat -c %s "$ext4.xz") / 1000000)) MB in $xzblocks blocks (xz -T0 -6)"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [ "$mode" != throttled ]; then
+	echo "plain run: $runs rounds…" >&2
+	run_mode plain "$runs" "${cases_common[@]}" "${cases_plain_only[@]}"
+fi
+if [ "$mode" != plain ]; then
+	cg=/sys/fs/cgroup/blkio/lifeboat-bench.$$
+	mkdir "$cg"
+	echo "$majmin $WRITE_BPS" >"$cg/blkio.throttle.write_bps_device"
+	echo "$majmin $READ_BPS" >"$cg/blkio.throttle.read_bps_device"
+	throttled=1
+	echo "throttled run ($majmin: 40 MB/s write, 120 MB/s read): $truns rounds…" >&2
+	run_mode throttled "$truns" "${cases_common[@]}"
+	throttled=
+fi
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---------------------------------------------------------------- the table
+ratio() { if [ -n "${best[$1]:-}" ] && [ -n "${best[$2]:-}" ]; then awk -v a="${best[$1]}" -v b="${best[$2]}" 'BEGIN { printf "%.3f", a / b }'; fi; }
+paired() { # per-round ratios of $1 to $2
+	local i out=
+	for ((i = 1; i <= $3; i++)); do
+		if [ -n "${round_secs[$1,$i]:-}" ] && [ -n "${round_secs[$2,$i]:-}" ]; then
+			out+="$(awk -v a="${round_secs[$1,$i]}" -v b="${round_secs[$2,$i]}" 'BEGIN { printf "%.2f", a / b }') "
+		fi
+	done
+	echo "${out% }"
+}
+mbps() { awk -v b="${bytesof[$1]}" -v s="${best[$1]}" 'BEGIN { printf "%.0f", b / 1e6 / s }'; }
+phase_mbps() { awk -v b="${bytesof[$1]}" -v s="${written[$1]}" 'BEGIN { printf "%.0f", b / 1e6 / s }'; }
+verdict() { awk -v x="$1" -v op="$2" -v g="$3" 'BEGIN { ok = (op == "<=") ? x <= g : x >= g; print ok ? "met" : "NOT met" }'; }
+
+table() { # mode rounds
+	local m=$1 n=$2 k key dd ref vsdd vsref line goal met esc thr pthr note
+	echo
+	echo "== $m: best of $n round(s); s = wall time of the whole command (node start-up included);"
+	echo "   MB/s = bytes written to the stick (or decompressed) / s, MB = 10^6 B; ratios are time ratios (<1 = faster) =="
+	printf '%-34s %6s %5s  %-6s %-11s %-6s %-30s %s\n' "case / tool" "s" "MB/s" "vs dd" "paired/dd" "vs ref" "goal" "met"
+	for key in "${order[@]}"; do if [[ $key == "$m "* ]]; then echo "${key#"$m "}"; fi; done | while read -r k; do
+		key="$m $k"
+		dd=; ref=
+		case "$k" in
+		rnd*) dd="$m rnd dd"; ref="$m rnd bmaptool --nobmap" ;;
+		ext4*) dd="$m ext4 dd"; ref="$m ext4 bmaptool (bmap)" ;;
+		gz*) dd="$m ext4 dd"; ref="$m gz pigz -dc | dd" ;;
+		"xz lifeboat bmap"*) dd="$m ext4 dd"; ref="$m xz bmaptool (bmap)" ;;
+		xz*) dd="$m ext4 dd"; ref="$m xz xz -T0 -dc | dd" ;;
+		"dec lifeboat .gz"*) ref="$m dec pigz -dc >/dev/null" ;;
+		"dec lifeboat .xz"*) ref="$m dec xz -T0 -dc >/dev/null" ;;
+		esac
+		vsdd=; vsref=; line=; goal=; met=; note=
+		if [ -n "$dd" ] && [ "$key" != "$dd" ]; then vsdd=$(ratio "$key" "$dd"); line=$(paired "$key" "$dd" "$n"); fi
+		if [[ $k == *lifeboat* ]]; then vsref=$(ratio "$key" "$ref"); fi
+		case "$k" in
+		"rnd lifeboat +verify") goal="≤ 1.34× dd"; met=$(verdict "$vsdd" "<=" 1.34) ;;
+		"ext4 lifeboat bmap +verify") goal="≤ 0.36× dd"; met=$(verdict "$vsdd" "<=" 0.36) ;;
+		"xz lifeboat bmap +verify") goal="(≤ 0.36× dd, stated for .bmap)"; met=$(verdict "$vsdd" "<=" 0.36) ;;
+		"rnd lifeboat --no-verify" | "ext4 lifeboat bmap --no-verify")
+			# throughput ratios from the unrounded rates
+			thr=$(awk -v b="${bytesof[$key]}" -v s="${best[$key]}" -v db="${bytesof[$dd]}" -v ds="${best[$dd]}" 'BEGIN { printf "%.3f", (b / s) / (db / ds) }')
+			pthr=$(awk -v b="${bytesof[$key]}" -v s="${written[$key]}" -v db="${bytesof[$dd]}" -v ds="${best[$dd]}" 'BEGIN { printf "%.3f", (b / s) / (db / ds) }')
+			goal="MB/s ≥ 0.97× dd: $thr×"; met=$(verdict "$thr" ">=" 0.97)
+			note="write phase alone $(phase_mbps "$key") MB/s = $pthr× dd's MB/s: $(verdict "$pthr" ">=" 0.97)"
+			if [ "$m" = plain ] && [ "$k" = "rnd lifeboat --no-verify" ]; then goal="≤ 1.5× dd; $goal"; met="$(verdict "$vsdd" "<=" 1.5); $met"; fi ;;
+		"dec lifeboat .gz"*) goal="≥ 300 MB/s (whole run)"; met=$(verdict "$(mbps "$key")" ">=" 300)
+			note="streaming phase alone (after the integrity pre-test) $(phase_mbps "$key") MB/s: $(verdict "$(phase_mbps "$key")" ">=" 300)" ;;
+		"dec lifeboat .xz"*) goal="≥ 400 MB/s (whole run)"; met=$(verdict "$(mbps "$key")" ">=" 400)
+			note="streaming phase alone (after the integrity pre-test) $(phase_mbps "$key") MB/s: $(verdict "$(phase_mbps "$key")" ">=" 400)" ;;
+		esac
+		esc=
+		if [ "$m" = throttled ] && [ -n "${cgw[$key]:-}" ]; then
+			esc="  [cgroup: W $((${cgw[$key]} / 1000000)) R $((${cgr[$key]} / 1000000)) MB]"
+			if [ "${cgw[$key]}" -lt "$((${bytesof[$key]} * 9 / 10))" ]; then esc+=" ← writes ESCAPED the throttle (buffered writeback)"; fi
+		fi
+		printf '%-34s %6s %5s  %-6s %-11s %-6s %-30s %s%s\n' "$k" "${best[$key]}" "$(mbps "$key")" "${vsdd:--}" "${line:--}" "${vsref:--}" "${goal:-}" "${met:-}" "$esc"
+		if [ -n "${steps[$key]:-}" ]; then printf '%-6s lifeboat steps: %s\n' "" "${steps[$key]}"; fi
+		if [ -n "$note" ]; then printf '%-6s %s\n' "" "$note"; fi
+	done
+	echo "   vs ref: rnd → bmaptool copy --nobmap; ext4 → bmaptool copy with the bmap; gz → pigz -dc | dd; xz → xz -T0 -dc | dd,"
+	echo "           or bmaptool copy of the .xz with the bmap; dec → the decompressor alone into /dev/null"
+}
+if [ "$mode" != throttled ]; then table plain "$runs"; fi
+if [ "$mode" != plain ]; then table throttled "$truns"; fi
+
+# ---------------------------------------------------------------- memory
 echo
-echo "speed ratios (>1 = lifeboat faster):"
-echo "  lifeboat raw --no-verify  vs dd:                 $(ratio "lifeboat flash raw --no-verify" "dd bs=4M oflag=direct conv=fsync")"
-echo "  lifeboat bmap --no-verify vs bmaptool copy:      $(ratio "lifeboat flash bmap --no-verify" "bmaptool copy (bmap, source checksums)")"
-echo "  lifeboat bmap --no-verify vs dd:                 $(ratio "lifeboat flash bmap --no-verify" "dd bs=4M oflag=direct conv=fsync")"
-echo "  lifeboat .zst --no-verify vs zstd -dc | dd:     $(ratio "lifeboat flash .zst --no-verify" "zstd -dc | dd oflag=direct conv=fsync")"
-echo "  lifeboat raw + verify     vs dd:                 $(ratio "lifeboat flash raw + verify" "dd bs=4M oflag=direct conv=fsync")"
-echo "  lifeboat 2 targets .zst + verify vs dd twice:    $(ratio "lifeboat flash .zst + verify, 2 targets" "dd twice (2 targets, one after the other)")"
+echo "== peak memory (goal ≤ 64 MiB): max RSS per case over its rounds =="
+worst_self=0
+worst_xz=0
+for key in "${!maxrss_self[@]}"; do echo "$key"; done | sort >"$work/memkeys"
+while read -r key; do
+	printf '  %-40s node %4d MiB   /usr/bin/time -v %4d MiB\n' "$key" "$((${maxrss_self[$key]} / 1024))" "$((${maxrss_tree[$key]} / 1024))"
+	if [ "${maxrss_self[$key]}" -gt "$worst_self" ]; then worst_self=${maxrss_self[$key]}; fi
+	if [[ $key == *xz* ]] && [ "${maxrss_self[$key]}" -gt "$worst_xz" ]; then worst_xz=${maxrss_self[$key]}; fi
+done <"$work/memkeys"
+/usr/bin/time -v -o "$work/time.base" node "$here/dist/cli.cjs" --version >/dev/null
+/usr/bin/time -v -o "$work/time.xz" xz -dc -T0 -- "$ext4.xz" >/dev/null
+rssof() { awk -F': ' '/Maximum resident set size/ { print $2 }' "$1"; }
+base=$(rssof "$work/time.base")
+xzrss=$(rssof "$work/time.xz")
+echo "  (/usr/bin/time -v reports the larger of node and its largest child, not their sum)"
+echo "  for scale: node dist/cli.cjs --version alone peaks at $((base / 1024)) MiB; the flash's shared buffers are $(( (8 + 3) * 4 )) MiB for one target"
+echo "  xz -dc -T0 (the separate process lifeboat runs for .xz), the same command standalone: $((xzrss / 1024)) MiB; .gz is inflated inside node"
+echo "  worst lifeboat node process: $((worst_self / 1024)) MiB → $(verdict "$((worst_self / 1024))" "<=" 64)"
+if [ "$worst_xz" -gt 0 ]; then
+	echo "  worst .xz flash, node + xz together: $(((worst_xz + xzrss) / 1024)) MiB → $(verdict "$(((worst_xz + xzrss) / 1024))" "<=" 64)"
+fi

@@ -37,6 +37,27 @@ export function makeDiskImage(dir: string, name = 'disk.img', size = 40 * MiB + 
   return path;
 }
 
+/**
+ * `size` bytes of random data (written 4 MiB at a time) under a GPT with one partition (the
+ * engine flashes only images it recognises): big enough that a flash is still writing when
+ * a test interferes with a target, and every block distinct, so a misplaced or missing write
+ * changes the target's hash.
+ */
+export function makeRandomImage(dir: string, name: string, size: number): string {
+  const path = join(dir, name);
+  const fd = openSync(path, 'w');
+  try {
+    for (let pos = 0; pos < size; pos += 4 * MiB) {
+      const n = Math.min(4 * MiB, size - pos);
+      writeSync(fd, randomBytes(n), 0, n, pos);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  execFileSync('sfdisk', ['-q', path], { input: 'label: gpt\ntype=0FC63DAF-8483-11D2-8E6C-00A0C93EC93B, name="data"\n', stdio: ['pipe', 'ignore', 'ignore'] });
+  return path;
+}
+
 /** Compresses with the real tool, keeping the original; returns the new path. */
 export function compress(path: string, kind: 'gz' | 'xz' | 'zst' | 'bz2' | 'zip', out?: string): string {
   const dest = out ?? `${path}.${kind}`;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { openSync, writeSync, closeSync, copyFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { openSync, writeSync, closeSync, copyFileSync, existsSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir, type LoopDevice } from '../../../../test/util/loop';
-import { compress, fillPattern, makeDiskImage, MiB, readBytes, sha256Of } from '../../../../test/flash/fixtures';
+import { compress, fillPattern, makeDiskImage, makeRandomImage, MiB, readBytes, sha256Of } from '../../../../test/flash/fixtures';
 import { createJobContext } from '../job';
 import { LifeboatError } from '../../../shared/errors';
 import type { JobProgress } from '../../../shared/progress';
@@ -162,6 +162,59 @@ describe.skipIf(!loopOk)(`flashImage on real loop devices (skipped: ${loopSkipRe
     expect(sha256Of(file)).toBe(rawSha);
   });
 
+  // A stick pulled out mid-write, on a machine without USB. `losetup -d` cannot model it: on a
+  // loop device that is open, the kernel only marks it autoclear and it goes on working until
+  // the last close (the flash would just succeed). There is no dmsetup or scsi_debug here. What
+  // the kernel can do to an open loop device is make it read-only (BLKROSET): every later
+  // write() fails with EPERM, a stick that stops taking writes. With its /dev node also taken
+  // away, as udev does when a stick is unplugged, the engine sees what it sees of a pulled
+  // stick: failing writes and a device path that no longer exists.
+  for (const [how, code] of [
+    ['turns read-only mid-write (blockdev --setro: the kernel refuses the writes with EPERM)', 'write-failed'],
+    ['is "unplugged" mid-write as near as a loop device gets (--setro, and its /dev node removed as udev would)', 'target-vanished'],
+  ] as const) {
+    it(`a loop device that ${how} fails alone with ${code}; the other target completes and verifies`, async () => {
+      const size = 192 * MiB;
+      const image = makeRandomImage(dir, `mid-${code}.img`, size);
+      const imageSha = sha256Of(image);
+      const [a, b] = [loop(256 * MiB), loop(256 * MiB)];
+      const hidden = `/dev/.lifeboat-test-${basename(b)}`;
+      let struckAt = -1;
+      const seen: { last?: JobProgress } = {};
+      const ctx = createJobContext('flash', {
+        onProgress: (p) => {
+          seen.last = p;
+          // the first report of the write comes after the first chunk: the image is far from written
+          if (struckAt < 0 && p.phase === 'writing' && p.bytes > 0) {
+            struckAt = p.bytes;
+            execFileSync('blockdev', ['--setro', b]);
+            if (code === 'target-vanished') renameSync(b, hidden);
+          }
+        },
+      });
+      const t0 = Date.now();
+      let res;
+      try {
+        res = await flashImage(ctx, { image, targets: [a, b], verify: true });
+      } finally {
+        if (existsSync(hidden)) renameSync(hidden, b);
+        execFileSync('blockdev', ['--setrw', b]);
+      }
+      expect(Date.now() - t0, 'the flash did not hang on the failed target').toBeLessThan(60_000);
+      expect(struckAt).toBeGreaterThan(0);
+      expect(struckAt).toBeLessThan(size / 2);
+      expect(res.sha256).toBe(imageSha);
+      expect(res.bytes).toBe(size);
+      expect(res.targets[0]).toEqual({ device: a, ok: true, verified: true, bytesWritten: size });
+      expect(res.targets[1]).toMatchObject({ device: b, ok: false, verified: false, error: { code, params: { device: b } } });
+      expect(res.targets[1].bytesWritten).toBeLessThan(size);
+      expect(sha256Of(a, size)).toBe(imageSha);
+      expect(seen.last?.phase).toBe('done');
+      expect(seen.last?.targets?.[b]).toMatchObject({ phase: 'failed', error: { code } });
+      expect(seen.last?.targets?.[a]).toMatchObject({ phase: 'done' });
+    });
+  }
+
   it('stops promptly when cancelled mid-write and throws cancelled', async () => {
     const big = makeDiskImage(dir, 'big.img', 200 * MiB);
     const dev = loop(256 * MiB);
@@ -176,8 +229,10 @@ describe.skipIf(!loopOk)(`flashImage on real loop devices (skipped: ${loopSkipRe
         }
       },
     });
+    // compressed before the clock starts: the bound is on the flash, not on xz under load
+    const image = compress(big, 'xz');
     const t0 = Date.now();
-    await expectCode(flashImage(ctx, { image: compress(big, 'xz'), targets: [dev], verify: true }), 'cancelled');
+    await expectCode(flashImage(ctx, { image, targets: [dev], verify: true }), 'cancelled');
     expect(seen).not.toBeNull();
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
