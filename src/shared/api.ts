@@ -16,6 +16,19 @@ import { COMPRESSORS } from './backup-set';
 import type { DoctorReport, InventoryView, MadeMedia, MadeSet } from './media-make';
 import type { FoundSet, RestoreRunResult, ReviewedPlan, SetSummary } from './restore-sets';
 
+/** What `rehearse` returns (engine/rehearse), restated here: shared code does not import main. */
+export interface RehearseResult {
+  ok: true;
+  /** from starting the rescue machine to the end of its restore */
+  restoreSeconds: number;
+  /** from starting the restored machine to its login prompt */
+  bootSeconds: number;
+  totalSeconds: number;
+  disks: number;
+  /** the set was read from inside the ISO (otherwise from the set folder, as a virtual disk) */
+  setEmbedded: boolean;
+}
+
 export const LANGUAGES = ['en', 'fr'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
@@ -97,6 +110,8 @@ export const requestSchemas = {
   'restore.plan': restoreRequest,
   /** runs the plan reviewed for the same inputs; the targets are erased */
   'restore.start': restoreRequest,
+  /** restores the set from its rescue ISO in a virtual machine, then boots the result */
+  'rehearse.start': z.object({ setDir: absPath, media: absPath }).strict(),
 } as const;
 
 export type Method = keyof typeof requestSchemas;
@@ -113,6 +128,8 @@ export interface AppInfo {
   shell: 'electron' | 'browser';
   /** loop devices are offered as targets (a host started for tests, or a power user's choice) */
   showLoopDevices: boolean;
+  /** qemu-system-x86_64 is installed, so a restore can be rehearsed in a virtual machine */
+  canRehearse: boolean;
 }
 
 export interface Settings {
@@ -148,6 +165,7 @@ export interface Responses {
   'restore.inspect': SetSummary;
   'restore.plan': ReviewedPlan;
   'restore.start': { jobId: string };
+  'rehearse.start': { jobId: string };
 }
 
 /** The result of a finished job, pushed as `job.done`. */
@@ -161,7 +179,9 @@ export type JobResultOf =
   /** what a media job made; a set stays when only the ISO failed or was cancelled */
   | { kind: 'media'; backup: MadeSet | null; media: MadeMedia | null }
   /** how far a restore got; on failure `stepsDone` says which step stopped it */
-  | { kind: 'restore'; restore: RestoreRunResult };
+  | { kind: 'restore'; restore: RestoreRunResult }
+  /** a rehearsal that reached the restored system's login prompt, and how long each boot took */
+  | ({ kind: 'rehearse' } & RehearseResult);
 
 export interface Events {
   'job.progress': JobProgress;

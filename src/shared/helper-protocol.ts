@@ -27,6 +27,7 @@ export const helperRequestSchemas = {
   'media.make': requestSchemas['media.make'],
   'restore.plan': requestSchemas['restore.plan'],
   'restore.start': requestSchemas['restore.start'],
+  'rehearse.start': requestSchemas['rehearse.start'],
   'helper.ping': z.object({}).strict(),
 } as const;
 
@@ -42,6 +43,7 @@ export interface HelperResults {
   'media.make': { jobId: string };
   'restore.plan': ReviewedPlan;
   'restore.start': { jobId: string };
+  'rehearse.start': { jobId: string };
   'helper.ping': { pid: number; uid: number };
 }
 

@@ -8,6 +8,8 @@
  * concurrently, each with its own AbortController, and are cancelled and awaited
  * on shutdown.
  */
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createJobContext } from '../engine/job';
 import { listDrives } from '../engine/drives/scan';
 import { assertWritableTarget, unmountDrive } from '../engine/drives/guard';
@@ -15,6 +17,10 @@ import { flashImage } from '../engine/flash';
 import { inspectImage } from '../engine/image/inspect';
 import { inventoryView, preflightMediaMake, runMediaMake, type MediaMakeParams } from './media-make';
 import { RestorePlanner, reviewed, runRestore, type RestoreParams } from './restore-job';
+import { rehearse } from '../engine/rehearse/rehearse';
+import { hasQemu } from '../engine/rehearse/vm';
+import { readManifest } from '../engine/set/read';
+import { isForbiddenOutput } from '../../shared/media-make';
 import { LifeboatError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import type { JobDone } from '../../shared/api';
 import type { FlashResult, ImageInfo } from '../../shared/image';
@@ -142,6 +148,8 @@ export class HelperServer {
         return reviewed(await this.restorePlanner.plan(params as RestoreParams)) as R;
       case 'restore.start':
         return (await this.startRestore(params as RestoreParams)) as R;
+      case 'rehearse.start':
+        return this.startRehearse(params as { setDir: string; media: string }) as R;
       case 'job.cancel': {
         const job = this.jobs.get((params as { jobId: string }).jobId);
         if (!job || job.controller.signal.aborted) return { cancelled: false } as R;
@@ -245,6 +253,54 @@ export class HelperServer {
       await new Promise((r) => setImmediate(r));
       const payload = await runRestore(p, plan, ctx, () => stepsDone);
       if (!payload.ok && payload.error.code !== 'cancelled') this.opts.log(`helper: job ${ctx.jobId} failed: ${payload.error.message}`);
+      this.jobs.delete(ctx.jobId);
+      this.opts.send({ event: 'job.done', payload });
+    })();
+    this.jobs.set(ctx.jobId, { controller, done });
+    return { jobId: ctx.jobId };
+  }
+
+  /**
+   * Restores the set from its ISO in a virtual machine and boots the result, as a job.
+   * The paths are checked first, so a wrong one is the answer itself rather than a job
+   * that fails a second later: the helper runs as root and reads whatever it is handed,
+   * so kernel folders are refused even through a symlink.
+   */
+  private startRehearse(p: { setDir: string; media: string }): { jobId: string } {
+    if (this.closing) throw new LifeboatError('cancelled');
+    const real = (field: string, path: string): string => {
+      const abs = resolve(path);
+      const target = existsSync(abs) ? realpathSync(abs) : abs;
+      if (isForbiddenOutput(abs) || isForbiddenOutput(target)) {
+        throw new LifeboatError('invalid-request', { field, reason: 'inside /proc, /sys or /dev' }, `${field}: inside /proc, /sys or /dev`);
+      }
+      return target;
+    };
+    const setDir = real('setDir', p.setDir);
+    const media = real('media', p.media);
+    if (!existsSync(media) || !statSync(media).isFile()) throw new LifeboatError('image-missing', { path: media });
+    // set-invalid, with the reason, when the folder holds no readable lifeboat.json.
+    const set = readManifest(setDir);
+    if (set.layout.disks.length === 0) throw new LifeboatError('set-invalid', { path: setDir, detail: 'no disk recorded' });
+    if (!hasQemu()) throw new LifeboatError('rehearse-needs-qemu');
+    const controller = new AbortController();
+    const ctx = createJobContext('rehearse', {
+      signal: controller.signal,
+      onProgress: (payload) => this.opts.send({ event: 'job.progress', payload }),
+      onLog: (line) => this.opts.send({ event: 'job.log', payload: { jobId: ctx.jobId, line } }),
+    });
+    const done = (async () => {
+      // Start on the next turn, so the `{jobId}` response is on the wire before any job event.
+      await new Promise((r) => setImmediate(r));
+      let payload: JobDone;
+      try {
+        const result = await rehearse(ctx, { setDir, media });
+        payload = { jobId: ctx.jobId, kind: 'rehearse', ok: true, result: { kind: 'rehearse', ...result } };
+      } catch (err) {
+        const error = controller.signal.aborted ? new LifeboatError('cancelled').toInfo() : toErrorInfo(err);
+        if (!controller.signal.aborted) this.opts.log(`helper: job ${ctx.jobId} failed: ${(err as Error)?.stack ?? String(err)}`);
+        payload = { jobId: ctx.jobId, kind: 'rehearse', ok: false, error };
+      }
       this.jobs.delete(ctx.jobId);
       this.opts.send({ event: 'job.done', payload });
     })();

@@ -21,6 +21,7 @@ import { languageFromLocale } from '../../shared/i18n';
 import { listDrives } from '../engine/drives/scan';
 import { inspectImage } from '../engine/image/inspect';
 import { runDoctor } from '../engine/media/doctor';
+import { hasQemu } from '../engine/rehearse/vm';
 import { APP_VERSION } from '../version';
 import { listFolder } from './files';
 import { defaultFindRoots, findSets, inspectSet } from './restore-sets';
@@ -34,6 +35,7 @@ export interface PrivilegedBackend {
   call(method: 'media.make', params: Parameters<ApiHandlers['media.make']>[0]): Promise<Responses['media.make']>;
   call(method: 'restore.plan', params: Parameters<ApiHandlers['restore.plan']>[0]): Promise<Responses['restore.plan']>;
   call(method: 'restore.start', params: Parameters<ApiHandlers['restore.start']>[0]): Promise<Responses['restore.start']>;
+  call(method: 'rehearse.start', params: Parameters<ApiHandlers['rehearse.start']>[0]): Promise<Responses['rehearse.start']>;
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
   close(): Promise<void>;
 }
@@ -73,6 +75,8 @@ export function createApiService(opts: ApiServiceOptions): ApiService {
     systemLanguage: systemLanguage(env),
     shell: opts.shell,
     showLoopDevices,
+    // Looked up once: the Done screen offers a rehearsal only where one can run.
+    canRehearse: hasQemu(),
   };
   const file = settingsPath(env);
 
@@ -112,6 +116,8 @@ export function createApiService(opts: ApiServiceOptions): ApiService {
     // Measuring targets and the drive guard need root; loop devices only when this host shows them.
     'restore.plan': async (req) => (await getBackend()).call('restore.plan', { ...req, includeLoop: showLoopDevices && req.includeLoop !== false }),
     'restore.start': async (req) => (await getBackend()).call('restore.start', { ...req, includeLoop: showLoopDevices && req.includeLoop !== false }),
+    // In the helper, as the media job that wrote them: the set and the ISO may be root's alone to read.
+    'rehearse.start': async (req) => (await getBackend()).call('rehearse.start', req),
     'job.cancel': async (req) => {
       if (!backend) return { cancelled: false };
       return (await getBackend()).call('job.cancel', req);

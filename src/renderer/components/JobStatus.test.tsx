@@ -6,6 +6,7 @@ import { CANCEL_KEYS, JobCancel, JobStats, STATS_KEYS, type JobWording } from '.
 const WORDINGS: Record<JobWording, readonly string[]> = {
   'flash:flashing': [...STATS_KEYS, ...CANCEL_KEYS],
   'makeMedia:running': [...STATS_KEYS, ...CANCEL_KEYS],
+  'makeMedia:rehearse': CANCEL_KEYS,
   'restoreUi:running': CANCEL_KEYS,
 };
 

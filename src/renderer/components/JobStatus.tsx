@@ -15,7 +15,7 @@ import { useFormat } from '../i18n';
 import { ErrorNotice } from './ErrorNotice';
 
 /** Where a journey words its running screen; each has the keys below. */
-export type JobWording = 'flash:flashing' | 'makeMedia:running' | 'restoreUi:running';
+export type JobWording = 'flash:flashing' | 'makeMedia:running' | 'makeMedia:rehearse' | 'restoreUi:running';
 
 /** The keys `JobStats` reads under its wording (the restore screen shows no figures). */
 export const STATS_KEYS = ['done', 'speed', 'eta', 'bytes', 'unknown'] as const;
@@ -32,7 +32,7 @@ export function JobStats({
   progress: JobProgress | null;
   /** the share done, or null when the total is not known */
   fraction: number | null;
-  wording: Exclude<JobWording, 'restoreUi:running'>;
+  wording: Exclude<JobWording, 'restoreUi:running' | 'makeMedia:rehearse'>;
   percentTestId?: string;
 }) {
   const { t } = useTranslation();

@@ -13,6 +13,7 @@ import type { ErrorInfo } from '../../shared/errors';
 import { parseSize } from '../../shared/format';
 import { SPLIT_CHOICES, type DoctorReport, type InventoryView, type MadeMedia, type MadeSet, type SplitChoice } from '../../shared/media-make';
 import { errorOf, idleJob, trackJobs, type JobActions, type JobState } from '../app/job-tracker';
+import { createRehearseStore, type RehearseStore } from './rehearse-store';
 
 export type MediaStep =
   | { kind: 'source' }
@@ -68,6 +69,8 @@ export interface MediaState extends JobState {
   doctor: DoctorReport | null;
   doctorLoading: boolean;
   doctorError: ErrorInfo | null;
+  /** the Done screen's rehearsal of the set and ISO just made: a store of its own (see rehearse-store) */
+  rehearse: RehearseStore;
 }
 
 export interface MediaActions extends JobActions {
@@ -97,7 +100,7 @@ export interface MediaActions extends JobActions {
 
 export type MediaStore = StoreApi<MediaState & MediaActions>;
 
-function initial(lang: Language): MediaState {
+function initial(lang: Language): Omit<MediaState, 'rehearse'> {
   return {
     step: { kind: 'source' },
     source: 'running',
@@ -224,6 +227,7 @@ export function createMediaStore(api: Transport, opts: { lang: Language }): Medi
 
   const store: MediaStore = createStore<MediaState & MediaActions>()((set, get) => ({
     ...initial(opts.lang),
+    rehearse: createRehearseStore(api),
 
     chooseSource(source) {
       set({ source, inventoryError: null });
@@ -342,6 +346,8 @@ export function createMediaStore(api: Transport, opts: { lang: Language }): Medi
     ...jobs.actions,
 
     startOver() {
+      // The rehearsal was of the set just made; a running one is cancelled, not left behind.
+      get().rehearse.getState().reset();
       // The same machine is likely backed up again: keep the source and options, not the paths.
       set({ step: { kind: 'source' }, progress: null, dest: '', iso: '', startError: null });
     },

@@ -8,6 +8,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { useFormat } from '../../i18n';
 import { WarningList } from '../InventoryDetails';
 import type { MediaStep } from '../store';
+import { Rehearse } from './Rehearse';
 
 type DoneStep = Extract<MediaStep, { kind: 'done' }>;
 
@@ -97,6 +98,9 @@ export function Done({ step }: { step: DoneStep }) {
           <p className="field-hint">{t('makeMedia:done.unattendedWarning')}</p>
         </section>
       )}
+
+      {/* Only a finished set with its ISO can be rehearsed: the VM boots the one and restores the other. */}
+      {outcome === 'done' && backup && media && <Rehearse setDir={backup.path} media={media.path} />}
 
       <div className="actions">
         <button type="button" className="button" onClick={goHome}>
