@@ -46,14 +46,22 @@ run_restore() {
 		export "LIFEBOAT_TARGET_$n=$d"
 		n=$((n + 1))
 	done
-	if LIFEBOAT_SET="$SET_DIR" dash "$SET_DIR/restore.sh"; then
+	status=/run/lifeboat/restore-status
+	rm -f "$status"
+	if LIFEBOAT_SET="$SET_DIR" LIFEBOAT_STATUS_FILE="$status" dash "$SET_DIR/restore.sh"; then
 		say T_restoreOk
 		announce "LIFEBOAT-RESTORE-OK"
 		return 0
 	fi
 	rc=$?
-	say T_restoreFailed "exit $rc"
-	announce "LIFEBOAT-RESTORE-FAILED: restore plan stopped with status $rc"
+	# "<n> <step id> <status>" from the plan, when it got as far as a step
+	reason="status $rc"
+	if [ -s "$status" ]; then
+		read -r n id src <"$status"
+		reason="step $n ($id) failed with status $src"
+	fi
+	say T_restoreFailed "$reason"
+	announce "LIFEBOAT-RESTORE-FAILED: $reason"
 	return 1
 }
 

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, openSync, readdirSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir, type LoopDevice } from '../util/loop';
 import { runBackup } from '../../src/main/engine/backup/backup';
@@ -123,4 +123,16 @@ describe.skipIf(why !== null)(`rehearsal: back up, restore from the rescue media
     expect((await cli(['rehearse', '--set', join(work, 'set'), '--media', join(work, 'nope.iso'), '--json'])).code).toBe(2);
     expect((await cli(['rehearse', '--set', work, '--media', iso, '--json'])).code).toBe(2);
   });
+
+  it('lifeboat rehearse: a set damaged after it was made is refused inside the VM before the blank disk is touched (exit 1)', async () => {
+    const bad = join(work, 'set-damaged');
+    cpSync(join(work, 'set'), bad, { recursive: true });
+    const part = join(bad, readdirSync(join(bad, 'archives')).filter((f) => /\.\d{3}$/.test(f)).sort()[0]!.replace(/^/, 'archives/'));
+    const fd = openSync(part, 'r+');
+    writeSync(fd, Buffer.from('DAMAGED!'), 0, 8, 1000);
+    closeSync(fd);
+    const r = await cli(['rehearse', '--set', bad, '--media', rescueOnly, '--timeout', '120', '--json']);
+    expect(r.code).toBe(1);
+    expect(r.lines.at(-1)).toMatchObject({ type: 'error', code: 'rehearse-restore-failed', params: { reason: 'step 1 (verify-parts) failed with status 1' } });
+  }, BOOT_MS + 60_000);
 });

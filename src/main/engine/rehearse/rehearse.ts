@@ -44,7 +44,8 @@ export interface RehearseResult {
 
 /** What a getty prints; systemd's, agetty's and busybox's all end the line this way. */
 const LOGIN = /\blogin:\s*$/m;
-const DONE = /LIFEBOAT-RESTORE-(OK|FAILED: ?([^\r\n]*))/;
+// the whole line: output arrives in pieces, and a reason cut in half would be reported
+const DONE = /LIFEBOAT-RESTORE-(OK|FAILED: ?([^\r\n]*))\r?\n/;
 const STEP = /LIFEBOAT-STEP (\d+)\/(\d+) (\S+)/g;
 
 async function isoHas(iso: string, path: string): Promise<boolean> {
@@ -100,7 +101,7 @@ export async function rehearse(ctx: JobContext, opts: RehearseOptions): Promise<
     try {
       await rescue.waitFor(DONE, timeoutMs).catch((err: Error) => {
         throwIfCancelled(ctx.signal);
-        throw new LifeboatError('rehearse-restore-failed', { reason: err.message.split('\n')[0]!.slice(0, 200) });
+        throw new LifeboatError('rehearse-restore-failed', { reason: rescue.alive ? `no result within ${timeoutMs / 1000} s` : 'the rescue system stopped without a result' });
       });
     } finally {
       clearInterval(poll);
@@ -123,7 +124,7 @@ export async function rehearse(ctx: JobContext, opts: RehearseOptions): Promise<
     await restored.waitFor(LOGIN, timeoutMs).catch((err: Error) => {
       throwIfCancelled(ctx.signal);
       ctx.log(restored.tail());
-      throw new LifeboatError('rehearse-boot-failed', { reason: err.message.split('\n')[0]!.slice(0, 200) });
+      throw new LifeboatError('rehearse-boot-failed', { reason: restored.alive ? `no login prompt within ${timeoutMs / 1000} s` : 'the virtual machine stopped before a login prompt' });
     });
     const bootSeconds = (Date.now() - bootStarted) / 1000;
     await restored.stop();

@@ -71,7 +71,9 @@ export function renderShell(plan: RestorePlan, opts: RenderOptions = {}): string
     ...[...mounts].reverse().map((m) => `  umount ${word(m)} 2>/dev/null || :`),
     '  :',
     '}',
-    `lb_exit() { lb_rc=$?; rm -f "$lb_pipe"; if [ "$lb_rc" -ne 0 ]; then echo "LIFEBOAT-STEP-FAILED $lb_n $lb_id $lb_rc"; lb_cleanup; fi; exit "$lb_rc"; }`,
+    // LIFEBOAT_STATUS_FILE (optional) receives "<n> <step id> <status>" of a failed step, so
+    // the rescue system can say which step stopped without parsing the console.
+    `lb_exit() { lb_rc=$?; rm -f "$lb_pipe"; if [ "$lb_rc" -ne 0 ]; then echo "LIFEBOAT-STEP-FAILED $lb_n $lb_id $lb_rc"; if [ -n "\${LIFEBOAT_STATUS_FILE:-}" ]; then echo "$lb_n $lb_id $lb_rc" >"$LIFEBOAT_STATUS_FILE"; fi; lb_cleanup; fi; exit "$lb_rc"; }`,
     'trap lb_exit EXIT',
     "trap 'exit 130' INT TERM",
     '',
