@@ -248,7 +248,7 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
     expect(await p.getByTestId('set-path').textContent()).toBe(dest);
     expect(await p.getByTestId('set-sums').textContent()).toBe(`${dest}/SHA256SUMS`);
     expect(await p.getByTestId('iso-result-path').textContent()).toBe(`${dest}-rescue.iso`);
-    expect(await p.getByTestId('unattended-args').textContent()).toBe('lifeboat.restore=auto lifeboat.poweroff=1');
+    expect(await p.getByTestId('unattended-args').textContent()).toBe('lifeboat.restore=auto lifeboat.target=/dev/sdX lifeboat.poweroff=1');
 
     // The set is real and whole.
     const verify = cli(['verify', dest, '--json']);
@@ -292,7 +292,7 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
     await p.getByRole('heading', { name: 'Que voulez-vous faire ?' }).waitFor();
     const next = await runToDone(p, 'fr', await throughOptions(p, 'fr', { root, dest, shots: true, compress: 'gzip', embed: false }));
     expect(await p.getByTestId('done-title').textContent()).toBe('Vos supports de secours sont prêts');
-    expect(await p.getByTestId('unattended-args').textContent()).toBe('lifeboat.restore=auto lifeboat.poweroff=1');
+    expect(await p.getByTestId('unattended-args').textContent()).toBe('lifeboat.restore=auto lifeboat.target=/dev/sdX lifeboat.poweroff=1');
     // Not embedded: the screen says where the rescue system will look for the set.
     await p.getByTestId('set-search-hint').waitFor();
     expect(cli(['verify', dest, '--json']).status).toBe(0);

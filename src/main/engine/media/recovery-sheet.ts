@@ -77,7 +77,7 @@ pre{background:#f4f4f4;padding:.5em;white-space:pre-wrap}.lead{color:#444}ol li{
 <h2>${esc(t('media:sheet.whatToDo'))}</h2>
 <ol>${steps.map((s) => `<li>${esc(s)}</li>`).join('')}</ol>
 <p>${esc(t('media:sheet.unattended'))}</p>
-<pre>lifeboat.restore=auto lifeboat.target=/dev/sda lifeboat.poweroff=1</pre>
+<pre>lifeboat.restore=auto lifeboat.target=/dev/sdX lifeboat.poweroff=1</pre>
 <p>${esc(t('media:sheet.byHand'))}</p>
 <h2>${esc(t('media:sheet.where'))}</h2>
 <table><tbody>

@@ -92,7 +92,7 @@ export function Done({ step }: { step: DoneStep }) {
           </ol>
           <p className="field-hint">{t('makeMedia:done.unattended')}</p>
           <pre className="command" data-testid="unattended-args">
-            {'lifeboat.restore=auto lifeboat.poweroff=1'}
+            {'lifeboat.restore=auto lifeboat.target=/dev/sdX lifeboat.poweroff=1'}
           </pre>
           {!embed && <p className="field-hint" data-testid="set-search-hint">{t('makeMedia:done.setSearch')}</p>}
           <p className="field-hint">{t('makeMedia:done.unattendedWarning')}</p>
