@@ -39,22 +39,51 @@ export const PartSchema = z.object({
 });
 export type Part = z.infer<typeof PartSchema>;
 
-export const ArchiveSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
-  /** relative to the source root: "/", "/home" */
-  mountpoint: z.string().startsWith('/'),
-  device: z.string(),
-  fsType: z.string(),
-  fsUuid: z.string().optional(),
-  /** uncompressed tar stream bytes */
-  bytesIn: z.number().int().nonnegative(),
-  files: z.number().int().nonnegative(),
-  /** the tar options a restore needs to mirror (xattrs, acls, selinux) */
-  tarFeatures: z.array(z.string()),
-  parts: z.array(PartSchema).min(1),
-  /** incremental sets: the tar --listed-incremental snapshot file, relative to the set */
-  snapshot: SetPath.optional(),
+/**
+ * A raw partition image: the partition's bytes, start to end, through the set's
+ * compressor and split like a tar stream. No block map: zero runs cost almost nothing
+ * once compressed, and a plain byte stream restores without Lifeboat:
+ *   cat archives/<id>.img.zst.* | zstd -dc | dd of=/dev/sdXN bs=4M conv=fsync
+ */
+export const RawSourceSchema = z.object({
+  /** the recorded disk and the partition's number on it */
+  disk: z.string(),
+  number: z.number().int().positive(),
+  node: z.string(),
+  /** the partition's size: the decompressed stream is exactly this long */
+  sizeBytes: z.number().int().positive(),
+  /** what blkid saw in it, if anything (vfat, ntfs, BitLocker …) */
+  fsType: z.string().optional(),
+  /** the only image format so far: the partition's bytes as they are */
+  format: z.literal('partition-bytes'),
 });
+export type RawSource = z.infer<typeof RawSourceSchema>;
+
+export const ArchiveSchema = z
+  .object({
+    /** sets written before raw images existed have no kind: they hold tar streams only */
+    kind: z.enum(['tar', 'raw']).default('tar'),
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+    /** relative to the source root: "/", "/home"; empty for a raw image (nothing is mounted) */
+    mountpoint: z.string(),
+    device: z.string(),
+    fsType: z.string(),
+    fsUuid: z.string().optional(),
+    /** uncompressed stream bytes (tar stream, or the partition's size) */
+    bytesIn: z.number().int().nonnegative(),
+    files: z.number().int().nonnegative(),
+    /** the tar options a restore needs to mirror (xattrs, acls, selinux) */
+    tarFeatures: z.array(z.string()),
+    parts: z.array(PartSchema).min(1),
+    /** incremental sets: the tar --listed-incremental snapshot file, relative to the set */
+    snapshot: SetPath.optional(),
+    /** kind 'raw': the partition the image was read from */
+    raw: RawSourceSchema.optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.kind === 'tar' && !a.mountpoint.startsWith('/')) ctx.addIssue({ code: 'custom', path: ['mountpoint'], message: 'a tar archive needs an absolute mountpoint' });
+    if (a.kind === 'raw' && !a.raw) ctx.addIssue({ code: 'custom', path: ['raw'], message: 'a raw archive names its partition' });
+  });
 export type Archive = z.infer<typeof ArchiveSchema>;
 
 export const BackupSetSchema = z.object({
@@ -74,5 +103,7 @@ export const BackupSetSchema = z.object({
   split: z.number().int().positive(),
   layout: LayoutSchema,
   archives: z.array(ArchiveSchema),
+  /** partitions that would have been kept as raw images but were left out, and why */
+  rawLeftOut: z.array(z.object({ device: z.string(), reason: z.enum(['no-raw', 'in-use', 'unreadable']) })).default([]),
 });
 export type BackupSet = z.infer<typeof BackupSetSchema>;

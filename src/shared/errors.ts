@@ -65,6 +65,7 @@ export const ERROR_CODES = {
   'set-part-missing': 'refused',
   'set-part-corrupt': 'refused',
   'set-part-size': 'refused',
+  'set-raw-length': 'refused',
   'root-invalid': 'refused',
   'path-escape': 'refused',
   'set-path-missing': 'refused',

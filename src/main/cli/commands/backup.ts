@@ -1,6 +1,6 @@
 /**
  * `lifeboat backup --dest DIR [--root DIR] [--compress FMT] [--level N] [--split SIZE]
- *                  [--exclude PATTERN]... [--no-default-excludes] [--base SETDIR] [--json]`
+ *                  [--exclude PATTERN]... [--no-default-excludes] [--base SETDIR] [--no-raw] [--json]`
  */
 import { Option, type Command } from 'commander';
 import type { TFunction } from 'i18next';
@@ -22,6 +22,8 @@ interface BackupFlags {
   exclude: string[];
   defaultExcludes: boolean;
   base?: string;
+  /** commander's --no-raw: false when given */
+  raw: boolean;
   json?: boolean;
 }
 
@@ -53,6 +55,7 @@ export const registerBackup: RegisterCommand = (program: Command, io, signal, se
     .option('--exclude <pattern>', io.t('backup:command.exclude'), (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--no-default-excludes', io.t('backup:command.noDefaultExcludes'))
     .option('--base <set>', io.t('backup:command.base'))
+    .option('--no-raw', io.t('backup:command.noRaw'))
     .option('--json', io.t('backup:command.json'))
     .action(async (o: BackupFlags) => {
       const level = o.level !== undefined ? Number(o.level) : undefined;
@@ -66,7 +69,7 @@ export const registerBackup: RegisterCommand = (program: Command, io, signal, se
       });
       try {
         const r = await runBackup(
-          { dest: o.dest, root: o.root, compress: o.compress, level, split, excludes: o.exclude, defaultExcludes: o.defaultExcludes, base: o.base },
+          { dest: o.dest, root: o.root, compress: o.compress, level, split, excludes: o.exclude, defaultExcludes: o.defaultExcludes, base: o.base, raw: o.raw },
           ctx,
         );
         printer.stop();

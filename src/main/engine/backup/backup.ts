@@ -8,7 +8,7 @@
  * or cancel removes the partial set and says so in the log.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BackupSetSchema, SET_FORMAT_VERSION, type Archive, type BackupSet, type Compressor } from '../../../shared/backup-set';
@@ -26,6 +26,8 @@ import { archiveBase, chooseCompressor } from './compressors';
 import { estimateFilesystem } from './estimate';
 import { DEFAULT_EXCLUDES, lostFoundExcludes, tarExcludeArgs } from './excludes';
 import { isSpaceError } from './part-writer';
+import { archiveRaw, rawBase } from './raw-image';
+import { selectRawPartitions } from './raw-select';
 import { preparePartial } from './partial';
 import { tarFeatures } from './tar-args';
 
@@ -43,6 +45,8 @@ export interface BackupOptions {
   defaultExcludes?: boolean;
   /** a previous set: archive only what changed since it (tar --listed-incremental) */
   base?: string;
+  /** keep partitions without an archived filesystem as raw images (default true) */
+  raw?: boolean;
 }
 
 export interface BackupResult {
@@ -71,6 +75,16 @@ export function archiveIds(mountpoints: string[]): string[] {
     used.add(id);
     return id;
   });
+}
+
+/** Why a device cannot be read (its error code), or null when it can. */
+function cannotOpen(device: string): string | null {
+  try {
+    closeSync(openSync(device, 'r'));
+    return null;
+  } catch (err) {
+    return (err as { code?: string }).code ?? String(err);
+  }
 }
 
 function sha256(data: string | Buffer): string {
@@ -207,6 +221,7 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
       sums.push(...res.parts.map((x) => ({ name: x.name, sha256: x.sha256 })));
       sums.push({ name: p.snapshotRel, sha256: sha256(readFileSync(p.snapshot)) });
       archives.push({
+        kind: 'tar',
         id: p.id,
         mountpoint: p.mountpoint,
         device: p.filesystem.device,
@@ -218,6 +233,71 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
         parts: res.parts,
         snapshot: p.snapshotRel,
       });
+    }
+
+    // --- raw images of the partitions no archived filesystem covers (an unmounted ESP, Windows …)
+    const rawLeftOut: BackupSet['rawLeftOut'] = [];
+    let rawDone = 0;
+    const sel = selectRawPartitions(inv.layout, new Set(inv.mounts.map((m) => m.filesystem.device)));
+    for (const c of sel.inUse) {
+      rawLeftOut.push({ device: c.partition.node, reason: 'in-use' });
+      warnings.push({ code: 'raw-in-use', params: { device: c.partition.node } });
+    }
+    if (opts.raw === false) {
+      for (const c of sel.images) {
+        rawLeftOut.push({ device: c.partition.node, reason: 'no-raw' });
+        warnings.push({ code: 'raw-left-out', params: { device: c.partition.node, bytes: c.sizeBytes } });
+      }
+    } else {
+      const used = new Set(archives.map((a) => a.id));
+      const rawTotal = sel.images.reduce((s, c) => s + c.sizeBytes, 0);
+      const rawMeter = new SpeedMeter();
+      for (const c of sel.images) {
+        throwIfCancelled(ctx.signal);
+        let rid = `part-${c.disk.replace(/^.*\//, '').toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}-${c.partition.number}`;
+        for (let i = 2; used.has(rid); i++) rid = `${rid}-${i}`;
+        used.add(rid);
+        ctx.log(`imaging ${c.partition.node} (${c.filesystem?.type ?? 'no filesystem'}, ${c.sizeBytes} bytes) as ${rid}`);
+        // a node that cannot be opened (gone, no permission) is noted and left out, not fatal
+        const unreadable = cannotOpen(c.partition.node);
+        if (unreadable) {
+          rawLeftOut.push({ device: c.partition.node, reason: 'unreadable' });
+          warnings.push({ code: 'raw-unreadable', params: { device: c.partition.node, detail: unreadable } });
+          continue;
+        }
+        const res = await archiveRaw({
+          device: c.partition.node,
+          sizeBytes: c.sizeBytes,
+          compressor,
+          setDir: partial.dir,
+          base: rawBase(rid, compressor.ext),
+          split,
+          partWidth: Math.max(3, String(Math.ceil((c.sizeBytes * 1.1 + 65536) / split)).length),
+          destLabel: dest,
+          signal: ctx.signal,
+          onProgress: (bytes) => {
+            const all = rawDone + bytes;
+            const { speed } = rawMeter.update(all);
+            ctx.progress({ phase: 'backup.raw', bytes: all, total: rawTotal, speed, eta: rawMeter.eta(all, rawTotal), detail: c.partition.node });
+          },
+        });
+        rawDone += c.sizeBytes;
+        bytesOut += res.parts.reduce((s, x) => s + x.size, 0);
+        sums.push(...res.parts.map((x) => ({ name: x.name, sha256: x.sha256 })));
+        archives.push({
+          kind: 'raw',
+          id: rid,
+          mountpoint: '',
+          device: c.partition.node,
+          fsType: c.filesystem?.type ?? '',
+          fsUuid: c.filesystem?.uuid,
+          bytesIn: res.bytesIn,
+          files: 0,
+          tarFeatures: [],
+          parts: res.parts,
+          raw: { disk: c.disk, number: c.partition.number, node: c.partition.node, sizeBytes: c.sizeBytes, fsType: c.filesystem?.type, format: 'partition-bytes' },
+        });
+      }
     }
 
     ctx.progress({ phase: 'backup.finish', bytes: doneBytes, total: doneBytes, speed: null, eta: 0 });
@@ -235,6 +315,7 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
       split,
       layout: inv.layout,
       archives,
+      rawLeftOut,
     } satisfies BackupSet);
     // restore.sh: the plan for the recorded disks, rendered as sh — what the rescue system
     // runs. A layout the plan compiler cannot rebuild yet still gets a set (restorable by
@@ -261,7 +342,7 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
       id,
       archives: archives.length,
       parts: archives.reduce((s, a) => s + a.parts.length, 0),
-      bytesIn: doneBytes,
+      bytesIn: doneBytes + rawDone,
       bytesOut,
       seconds: (Date.now() - started) / 1000,
       warnings,

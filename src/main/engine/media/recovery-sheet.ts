@@ -60,7 +60,7 @@ export async function renderRecoverySheet(input: SheetInput): Promise<string> {
   ];
   const archives = set
     ? set.manifest.archives
-        .map((a) => `<tr><td>${esc(a.mountpoint)}</td><td>${esc(a.fsType)}</td><td>${esc(formatBytes(a.bytesIn, lang))}</td><td>${a.parts.length}</td></tr>`)
+        .map((a) => `<tr><td>${esc(a.mountpoint || a.device)}</td><td>${esc(a.fsType)}</td><td>${esc(formatBytes(a.bytesIn, lang))}</td><td>${a.parts.length}</td></tr>`)
         .join('')
     : '';
   return `<!doctype html>

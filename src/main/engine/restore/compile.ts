@@ -19,6 +19,7 @@ import { bootSteps } from './boot';
 import { sfdiskScript } from './sfdisk';
 import { decompressArgv, tarExtractArgv } from './extract-args';
 import { shq } from './quote';
+import { rawSteps } from './raw';
 
 export interface TargetSpec {
   device: string;
@@ -82,7 +83,11 @@ export function compilePlan(set: BackupSet, opts: CompileOptions): RestorePlan {
   const steps: RestoreStep[] = [];
   const targets: PlanTarget[] = [];
   const archiveOf = new Map<string, Archive>();
-  for (const a of set.archives) archiveOf.set(a.device, a);
+  /** partition node → its raw image: written back byte for byte, never mkfs'd nor resized */
+  const rawOf = new Map<string, Archive>();
+  for (const a of set.archives) (a.kind === 'raw' ? rawOf : archiveOf).set(a.device, a);
+  const tarArchives = set.archives.filter((a) => a.kind !== 'raw');
+  for (const l of set.rawLeftOut) warnings.push({ code: 'raw-left-out', params: { device: l.device } });
   for (const w of layout.warnings) warnings.push({ code: 'layout', params: { ...w.params, code: w.code } });
   if (layout.md.length) warnings.push({ code: 'md-not-restored', params: { devices: layout.md.map((m) => m.device).join(', ') } });
   if (layout.crypt.length) warnings.push({ code: 'crypt-not-restored', params: { devices: layout.crypt.map((c) => c.device).join(', ') } });
@@ -93,7 +98,9 @@ export function compilePlan(set: BackupSet, opts: CompileOptions): RestorePlan {
   for (const disk of layout.disks) {
     const target = opts.targets[disk.device];
     if (!target) {
-      const holdsData = set.archives.some((a) => a.device === disk.device || disk.table?.partitions.some((p) => p.node === a.device));
+      // a disk holding only raw images (a second disk with Windows) may be left out: said, not refused
+      for (const a of rawOf.values()) if (a.raw!.disk === disk.device) warnings.push({ code: 'raw-not-restored', params: { archive: a.id, device: a.device } });
+      const holdsData = tarArchives.some((a) => a.device === disk.device || disk.table?.partitions.some((p) => p.node === a.device));
       if (holdsData) throw new LifeboatError('restore-disk-unmapped', { disk: disk.device });
       warnings.push({ code: 'disk-skipped', params: { disk: disk.device } });
       continue;
@@ -124,6 +131,8 @@ export function compilePlan(set: BackupSet, opts: CompileOptions): RestorePlan {
     return fs ? fsNeed(fs) : lv.sizeBytes;
   };
   const partNeed = (p: Partition): number => {
+    const raw = rawOf.get(p.node);
+    if (raw) return raw.raw!.sizeBytes;
     const fs = fsByDevice.get(p.node);
     if (fs) return fsNeed(fs);
     const pv = pvs.find((v) => v.name === p.node);
@@ -158,7 +167,7 @@ export function compilePlan(set: BackupSet, opts: CompileOptions): RestorePlan {
       recordedBytes: disk.sizeBytes,
       targetBytes: target.sizeBytes,
       targetSectorSize: tss,
-      fixed: (p) => FIXED_TYPES.has(p.type) || SWAP_TYPES.has(p.type) || swapByDevice.has(p.node) || p.size * disk.table!.sectorsize < small,
+      fixed: (p) => rawOf.has(p.node) || FIXED_TYPES.has(p.type) || SWAP_TYPES.has(p.type) || swapByDevice.has(p.node) || p.size * disk.table!.sectorsize < small,
       minBytes: partNeed,
       overrides: opts.sizes,
     });
@@ -183,6 +192,12 @@ export function compilePlan(set: BackupSet, opts: CompileOptions): RestorePlan {
     return next;
   };
   for (const f of layout.filesystems) {
+    // a raw image carries its filesystem's identity inside its bytes: clone mode cannot change it
+    if (rawOf.has(f.device)) {
+      fsUuid.set(f.device, f.uuid);
+      if (clone && f.uuid) warnings.push({ code: 'raw-identity-kept', params: { device: f.device, fstype: f.type, uuid: f.uuid } });
+      continue;
+    }
     fsUuid.set(f.device, ident(f.uuid, () => (f.type === 'vfat' ? newVolumeId(newUuid()) : newUuid())));
   }
   for (const s of layout.swap) fsUuid.set(s.device, ident(s.uuid, newUuid));
@@ -262,6 +277,9 @@ export function compilePlan(set: BackupSet, opts: CompileOptions): RestorePlan {
     }
   }
 
+  // --- raw images, byte for byte onto their partitions (before any mkfs: nothing else writes there)
+  rawSteps(set, rawOf, devMap, devBytes, opts.setDir, steps);
+
   // --- LVM: PVs on the new partitions, the VGs, LVs scaled with their PVs
   if (layout.lvm) {
     for (const vg of layout.lvm.vgs) {
@@ -304,6 +322,7 @@ export function compilePlan(set: BackupSet, opts: CompileOptions): RestorePlan {
   // --- filesystems and swap
   let n = 0;
   for (const fs of layout.filesystems) {
+    if (rawOf.has(fs.device)) continue;
     const dev = devMap.get(fs.device);
     if (!dev) {
       if (archiveOf.has(fs.device)) warnings.push({ code: 'fs-not-restored', params: { device: fs.device, mountpoint: fs.mountpoint ?? '' } });
@@ -323,8 +342,8 @@ export function compilePlan(set: BackupSet, opts: CompileOptions): RestorePlan {
   }
 
   // --- mount in mountpoint order, extract in the same order (a child's own root entry then wins)
-  const restorable = set.archives.filter((a) => devMap.has(a.device)).sort((a, b) => byMountDepth(a.mountpoint, b.mountpoint));
-  for (const a of set.archives) if (!devMap.has(a.device)) warnings.push({ code: 'archive-not-restored', params: { archive: a.id, mountpoint: a.mountpoint } });
+  const restorable = tarArchives.filter((a) => devMap.has(a.device)).sort((a, b) => byMountDepth(a.mountpoint, b.mountpoint));
+  for (const a of tarArchives) if (!devMap.has(a.device)) warnings.push({ code: 'archive-not-restored', params: { archive: a.id, mountpoint: a.mountpoint } });
   const mounted: string[] = [];
   for (const a of restorable) {
     const dir = inside(opts.mountRoot, a.mountpoint);

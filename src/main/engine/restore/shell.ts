@@ -39,8 +39,15 @@ export function renderShell(plan: RestorePlan, opts: RenderOptions = {}): string
     }
     return null;
   };
+  // dd names its output as one word (of=/dev/sdb1): the device inside is a target too
+  const ddTarget = (w: string): string | null => {
+    const m = /^(of=)(\/dev\/.+)$/.exec(w);
+    const t = m ? targetWord(m[2]) : null;
+    return t ? `${m![1]}${t}` : null;
+  };
   const word = (w: string): string =>
-    targetWord(w) ?? (opts.setVariable && w.startsWith(prefix) ? `"$LIFEBOAT_SET"/${shq(w.slice(prefix.length))}` : shq(w));
+    targetWord(w) ??
+    ddTarget(w) ?? (opts.setVariable && w.startsWith(prefix) ? `"$LIFEBOAT_SET"/${shq(w.slice(prefix.length))}` : shq(w));
   /** sh snippets name whole disks quoted (check-target, BIOS grub-install) */
   const inSnippet = (sh: string): string => (opts.targetVariables ? disks.reduce((acc, d) => acc.split(shq(d.device)).join(`"$${d.v}"`), sh) : sh);
   // the checksum list names parts by absolute path; with the variable they are read relative to the set

@@ -170,8 +170,11 @@ function readSnapshot(link: ChainLink, archive: Archive): Set<string> | null {
 async function buildListing(chain: ChainLink[], ctx: JobContext): Promise<SetListing> {
   const last = chain[chain.length - 1];
   const mounts: MountListing[] = [];
-  for (const head of last.manifest.archives) {
-    const archives = chain.flatMap((link) => link.manifest.archives.filter((a) => a.mountpoint === head.mountpoint).map((archive) => ({ link, archive })));
+  // raw partition images hold no files to list, compare or pick: they are left out, and said so
+  const raw = last.manifest.archives.filter((a) => a.kind === 'raw');
+  if (raw.length) ctx.log(`raw partition images have no file list and are skipped: ${raw.map((a) => `${a.id} (${a.device})`).join(', ')}`);
+  for (const head of last.manifest.archives.filter((a) => a.kind !== 'raw')) {
+    const archives = chain.flatMap((link) => link.manifest.archives.filter((a) => a.kind !== 'raw' && a.mountpoint === head.mountpoint).map((archive) => ({ link, archive })));
     const entries = new Map<string, SetEntry>();
     for (let i = 0; i < archives.length; i++) {
       for (const [rel, e] of await listArchive(archives[i].link, archives[i].archive, ctx)) entries.set(rel, { ...e, from: i });

@@ -84,17 +84,22 @@ export async function verifySet(dirArg: string, ctx: JobContext): Promise<Verify
     throwIfCancelled(ctx.signal);
     const stop = new AbortController();
     const signal = AbortSignal.any([ctx.signal, stop.signal]);
-    // tar reads the (decompressed) stream from stdin and lists it; nothing is written
-    const tarArgs = ['--list', '--file=-', '--numeric-owner'];
-    const tar = spawnTool('tar', tarArgs, { signal });
+    // tar reads the (decompressed) stream from stdin and lists it; nothing is written.
+    // A raw partition image is no tar stream: its decompressed length is counted instead.
+    const raw = a.kind === 'raw';
+    const tarTool = raw ? 'wc' : 'tar';
+    const tarArgs = raw ? ['-c'] : ['--list', '--file=-', '--numeric-owner'];
+    const tar = spawnTool(tarTool, tarArgs, { signal });
     const dec = decompressor ? spawnTool(decompressor.program, decompressor.args, { signal }) : null;
     if (dec) dec.stdout!.pipe(tar.stdin!).on('error', () => {});
     tar.stdin!.on('error', () => {});
     dec?.stdin!.on('error', () => {});
     const feed = dec ? dec.stdin! : tar.stdin!;
     let listed = 0;
+    let counted = '';
     tar.stdout!.on('data', (c: Buffer) => {
-      for (const b of c) if (b === 10) listed++;
+      if (raw) counted += c.toString();
+      else for (const b of c) if (b === 10) listed++;
     });
     let tarErr = '';
     let decErr = '';
@@ -121,7 +126,14 @@ export async function verifySet(dirArg: string, ctx: JobContext): Promise<Verify
     if (ctx.signal.aborted) throw new LifeboatError('cancelled');
     if (corrupt) throw new LifeboatError('set-part-corrupt', { part: corrupt });
     if (decRes && decRes.exitCode !== 0) throw new ToolError(decompressor!.program, decompressor!.args, decRes.exitCode, decErr);
-    if (tarRes.exitCode !== 0) throw new ToolError('tar', tarArgs, tarRes.exitCode, tarErr);
+    if (tarRes.exitCode !== 0) throw new ToolError(tarTool, tarArgs, tarRes.exitCode, tarErr);
+    if (raw) {
+      const length = Number(counted.trim());
+      // a stream that decompresses cleanly but to the wrong length would restore a truncated partition
+      if (length !== a.raw!.sizeBytes) throw new LifeboatError('set-raw-length', { archive: a.id, actual: length, expected: a.raw!.sizeBytes });
+      ctx.log(`${a.id}: raw image of ${a.raw!.node}, ${length} bytes`);
+      continue;
+    }
     ctx.log(`${a.id}: ${listed} entries listed`);
     files += listed;
   }
