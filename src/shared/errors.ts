@@ -79,6 +79,7 @@ export const ERROR_CODES = {
   // restore
   'restore-disk-unmapped': 'refused',
   'restore-disk-unknown': 'refused',
+  'restore-size-too-small': 'refused',
   'restore-step-failed': 'failure',
 } as const satisfies Record<string, ErrorKind>;
 

@@ -14,7 +14,8 @@ import type { Command } from 'commander';
 import type { RegisterCommand } from './index';
 import { emitJson, progressPrinter, type CliIo } from '../output';
 import { LifeboatError } from '../../../shared/errors';
-import { formatBytes } from '../../../shared/format';
+import { formatBytes, parseSize } from '../../../shared/format';
+import type { BackupSet } from '../../../shared/backup-set';
 import type { RestorePlan } from '../../../shared/restore-plan';
 import { stepTitle, warningText } from '../../../shared/restore-text';
 import { createJobContext } from '../../engine/job';
@@ -30,6 +31,7 @@ interface RestoreFlags {
   set: string;
   target?: string;
   map: string[];
+  size?: string[];
   clone?: boolean;
   dryRun?: boolean;
   includeLoop?: boolean;
@@ -50,6 +52,21 @@ function printPlan(io: CliIo, plan: RestorePlan): void {
   });
 }
 
+/** `--size /dev/sda2=40G` → { '/dev/sda2': bytes }: the expert's own sizes (Mondo and ReaR let you edit the layout). */
+function parseSizes(io: CliIo, set: BackupSet, specs: string[]): Record<string, number> | undefined {
+  if (!specs.length) return undefined;
+  const recorded = new Set(set.layout.disks.flatMap((d) => d.table?.partitions.map((p) => p.node) ?? []));
+  const out: Record<string, number> = {};
+  for (const spec of specs) {
+    const i = spec.lastIndexOf('=');
+    const node = spec.slice(0, i);
+    const bytes = i > 0 ? parseSize(spec.slice(i + 1)) : null;
+    if (!recorded.has(node) || bytes === null || bytes <= 0) throw new LifeboatError('invalid-request', { field: '--size', reason: io.t('restore:cli.badSize') });
+    out[node] = bytes;
+  }
+  return out;
+}
+
 export const registerRestore: RegisterCommand = (program: Command, io, signal, setExitCode) => {
   program
     .command('restore')
@@ -57,6 +74,7 @@ export const registerRestore: RegisterCommand = (program: Command, io, signal, s
     .requiredOption('--set <dir>', io.t('restore:cli.set'))
     .option('--target <devices>', io.t('restore:cli.target'))
     .option('--map <src=dst>', io.t('restore:cli.map'), (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--size <partition=size>', io.t('restore:cli.size'), (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--clone', io.t('restore:cli.clone'))
     .option('--dry-run', io.t('restore:cli.dryRun'))
     .option('--include-loop', io.t('restore:cli.includeLoop'))
@@ -77,7 +95,7 @@ export const registerRestore: RegisterCommand = (program: Command, io, signal, s
       const pairs = assignTargets(recordedOrder(set), list, maps);
       const targets = await measureTargets(pairs);
       const mountRoot = o.mountRoot ? resolve(o.mountRoot) : defaultMountRoot(Object.values(pairs));
-      const plan = compilePlan(set, { setDir, targets, clone: o.clone, mountRoot });
+      const plan = compilePlan(set, { setDir, targets, clone: o.clone, mountRoot, sizes: parseSizes(io, set, o.size ?? []) });
 
       if (o.dryRun) {
         if (io.json) emitJson(io, { type: 'plan', plan });

@@ -397,6 +397,20 @@ describe.skipIf(skip)(`restore onto real loop disks (${skip ? loopSkipReason : '
     const plan = (j.lines[0] as { plan: RestorePlan }).plan;
     expect(plan.targets[0]).toMatchObject({ device: target.device, sizeBytes: SRC_SIZE });
     expect(fileHash(target.file)).toBe(before);
+
+    // the expert's own size for /home: kept exactly, the others share the rest
+    const home = set.layout.filesystems.find((f) => f.mountpoint === '/home')!.device;
+    const sized = await cli(['restore', '--set', setDir, '--target', target.device, '--size', `${home}=40M`, '--dry-run', '--json']);
+    expect(sized.code, sized.out).toBe(0);
+    const sizedPlan = (sized.lines[0] as { plan: RestorePlan }).plan;
+    expect(sizedPlan.mapping.find((m) => m.kind === 'partition' && m.source === home)!.targetBytes).toBe(40 * MiB);
+    // too small for its data, not a recorded partition, or not a size: refused (exit 2), nothing written
+    const tooSmall = await cli(['restore', '--set', setDir, '--target', target.device, '--size', `${home}=1M`, '--dry-run', '--json']);
+    expect(tooSmall.code).toBe(2);
+    expect(tooSmall.lines.at(-1)).toMatchObject({ type: 'error', code: 'restore-size-too-small', params: { partition: home } });
+    expect((await cli(['restore', '--set', setDir, '--target', target.device, '--size', '/dev/nope9=1G', '--dry-run'])).code).toBe(2);
+    expect((await cli(['restore', '--set', setDir, '--target', target.device, '--size', `${home}=lots`, '--dry-run'])).code).toBe(2);
+    expect(fileHash(target.file)).toBe(before);
   });
 
   it('CLI: refuses without --yes when nobody can answer, and a loop target without --include-loop (exit 2, nothing written)', async () => {

@@ -67,6 +67,10 @@ export function fitTable(input: SizingInput): Sizing {
     const gap = Math.max(0, start - prevEnd);
     prevEnd = start + p.size * ss;
     const override = overrides[p.node];
+    // A size the user chose must still hold what the partition had (plus its margin).
+    if (override !== undefined && override < input.minBytes(p)) {
+      throw new LifeboatError('restore-size-too-small', { partition: p.node, size: override, needed: alignUp(input.minBytes(p), MiB) });
+    }
     const fixed = override !== undefined || input.fixed(p);
     const size = override ?? p.size * ss;
     return { p, gap, rec: p.size * ss, size, fixed, min: fixed ? size : alignUp(input.minBytes(p), MiB) };
