@@ -135,4 +135,29 @@ describe.skipIf(why !== null)(`rehearsal: back up, restore from the rescue media
     expect(r.code).toBe(1);
     expect(r.lines.at(-1)).toMatchObject({ type: 'error', code: 'rehearse-restore-failed', params: { reason: 'step 1 (verify-parts) failed with status 1' } });
   }, BOOT_MS + 60_000);
+
+  for (const [name, factor] of [['1.5× larger', 1.5], ['a quarter smaller', 0.75]] as const) {
+    it(`lifeboat restore onto a disk ${name} (partitions scaled, GRUB written again): it boots to the login prompt`, async () => {
+      const bytes = Math.floor((SIZE * factor) / MiB) * MiB;
+      const target = makeLoop(bytes, { dir: work });
+      try {
+        const r = await cli(['restore', '--set', join(work, 'set'), '--target', target.device, '--include-loop', '--yes', '--json']);
+        expect(r.code, JSON.stringify(r.lines.slice(-2))).toBe(0);
+        expect(r.lines.some((l) => l.type === 'progress' && l.phase === 'boot.grub-install')).toBe(true);
+        const table = JSON.parse(sh('sfdisk --json "$1"', target.device)).partitiontable as { partitions: { size: number }[] };
+        const root = table.partitions[1]!.size * 512;
+        // the root partition took the difference; the BIOS boot partition kept its 1 MiB
+        expect(table.partitions[0]!.size * 512).toBe(MiB);
+        if (factor > 1) expect(root).toBeGreaterThan(SIZE - 4 * MiB);
+        else expect(root).toBeLessThan(SIZE * factor);
+      } finally {
+        sh('partx -d "$1" 2>/dev/null || true', target.device);
+        target.detach();
+      }
+      const vm = new Vm({ disk: target.file, memoryMiB: 512 });
+      const s = await vm.waitFor(LOGIN_PROMPT, BOOT_MS);
+      console.log(`restored onto a disk ${name}: login prompt after ${s.toFixed(1)} s`);
+      await vm.stop();
+    }, BOOT_MS + 120_000);
+  }
 });
