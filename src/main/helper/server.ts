@@ -10,7 +10,7 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createJobContext } from '../engine/job';
+import { createJobContext, type JobContext } from '../engine/job';
 import { listDrives } from '../engine/drives/scan';
 import { assertWritableTarget, unmountDrive } from '../engine/drives/guard';
 import { flashImage } from '../engine/flash';
@@ -23,6 +23,7 @@ import { readManifest } from '../engine/set/read';
 import { isForbiddenOutput } from '../../shared/media-make';
 import { LifeboatError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import type { JobDone } from '../../shared/api';
+import type { JobKind, JobProgress } from '../../shared/progress';
 import type { FlashResult, ImageInfo } from '../../shared/image';
 import {
   helperRequestSchemas,
@@ -167,12 +168,6 @@ export class HelperServer {
       const dup = p.targets.find((t, i) => p.targets.indexOf(t) !== i) ?? '';
       throw new LifeboatError('target-duplicate', { device: dup });
     }
-    const controller = new AbortController();
-    const ctx = createJobContext('flash', {
-      signal: controller.signal,
-      onProgress: (payload) => this.opts.send({ event: 'job.progress', payload }),
-      onLog: (line) => this.opts.send({ event: 'job.log', payload: { jobId: ctx.jobId, line } }),
-    });
     const includeLoop = Boolean(p.includeLoop);
     // The guard runs inside the engine right before each target is opened: a fresh
     // scan and the shared policy, then the drive's filesystems are unmounted.
@@ -184,50 +179,16 @@ export class HelperServer {
       });
       await unmountDrive(drive);
     };
-    const done = (async () => {
-      // Start on the next turn, so the `{jobId}` response is on the wire before any job event.
-      await new Promise((r) => setImmediate(r));
-      let payload: JobDone;
-      try {
-        const result = await flashImage(ctx, { image: p.image, targets: p.targets, verify: p.verify, guard });
-        payload = flashOutcome(ctx.jobId, result, controller.signal);
-      } catch (err) {
-        const error = controller.signal.aborted ? new LifeboatError('cancelled').toInfo() : toErrorInfo(err);
-        if (!controller.signal.aborted) this.opts.log(`helper: job ${ctx.jobId} failed: ${(err as Error)?.stack ?? String(err)}`);
-        payload = { jobId: ctx.jobId, kind: 'flash', ok: false, error };
-      }
-      this.jobs.delete(ctx.jobId);
-      this.opts.send({ event: 'job.done', payload });
-    })();
-    this.jobs.set(ctx.jobId, { controller, done });
-    return { jobId: ctx.jobId };
+    return this.startJob('flash', async (ctx, signal) =>
+      flashOutcome(ctx.jobId, await flashImage(ctx, { image: p.image, targets: p.targets, verify: p.verify, guard }), signal),
+    );
   }
 
   /** Backup then rescue ISO as one job; refused up front when its paths or kernel are wrong. */
   private startMediaMake(p: MediaMakeParams): { jobId: string } {
     if (this.closing) throw new LifeboatError('cancelled');
     preflightMediaMake(p);
-    const controller = new AbortController();
-    const ctx = createJobContext('media', {
-      signal: controller.signal,
-      onProgress: (payload) => this.opts.send({ event: 'job.progress', payload }),
-      onLog: (line) => this.opts.send({ event: 'job.log', payload: { jobId: ctx.jobId, line } }),
-    });
-    const done = (async () => {
-      // Start on the next turn, so the `{jobId}` response is on the wire before any job event.
-      await new Promise((r) => setImmediate(r));
-      let payload: JobDone;
-      try {
-        payload = await runMediaMake(p, ctx);
-      } catch (err) {
-        payload = { jobId: ctx.jobId, kind: 'media', ok: false, error: toErrorInfo(err) };
-      }
-      if (!payload.ok && payload.error.code !== 'cancelled') this.opts.log(`helper: job ${ctx.jobId} failed: ${payload.error.message}`);
-      this.jobs.delete(ctx.jobId);
-      this.opts.send({ event: 'job.done', payload });
-    })();
-    this.jobs.set(ctx.jobId, { controller, done });
-    return { jobId: ctx.jobId };
+    return this.startJob('media', (ctx) => runMediaMake(p, ctx));
   }
 
   /**
@@ -238,26 +199,10 @@ export class HelperServer {
     if (this.closing) throw new LifeboatError('cancelled');
     const plan = await this.restorePlanner.planToRun(p);
     if (this.closing) throw new LifeboatError('cancelled');
-    const controller = new AbortController();
     let stepsDone = 0;
-    const ctx = createJobContext('restore', {
-      signal: controller.signal,
-      onProgress: (payload) => {
-        stepsDone = payload.items?.done ?? stepsDone;
-        this.opts.send({ event: 'job.progress', payload });
-      },
-      onLog: (line) => this.opts.send({ event: 'job.log', payload: { jobId: ctx.jobId, line } }),
+    return this.startJob('restore', (ctx) => runRestore(p, plan, ctx, () => stepsDone), (progress) => {
+      stepsDone = progress.items?.done ?? stepsDone;
     });
-    const done = (async () => {
-      // Start on the next turn, so the `{jobId}` response is on the wire before any job event.
-      await new Promise((r) => setImmediate(r));
-      const payload = await runRestore(p, plan, ctx, () => stepsDone);
-      if (!payload.ok && payload.error.code !== 'cancelled') this.opts.log(`helper: job ${ctx.jobId} failed: ${payload.error.message}`);
-      this.jobs.delete(ctx.jobId);
-      this.opts.send({ event: 'job.done', payload });
-    })();
-    this.jobs.set(ctx.jobId, { controller, done });
-    return { jobId: ctx.jobId };
   }
 
   /**
@@ -283,23 +228,38 @@ export class HelperServer {
     const set = readManifest(setDir);
     if (set.layout.disks.length === 0) throw new LifeboatError('set-invalid', { path: setDir, detail: 'no disk recorded' });
     if (!hasQemu()) throw new LifeboatError('rehearse-needs-qemu');
+    return this.startJob('rehearse', async (ctx) => {
+      const result = await rehearse(ctx, { setDir, media });
+      return { jobId: ctx.jobId, kind: 'rehearse', ok: true, result: { kind: 'rehearse', ...result } };
+    });
+  }
+
+  /**
+   * Runs `work` as a job: its context sends progress and log events, it starts on the
+   * next turn (so the `{jobId}` answer is on the wire before any job event), and however
+   * it ends — a result, a failure it returns or throws, a cancellation — exactly one
+   * `job.done` goes out and the job leaves the table.
+   */
+  private startJob(kind: JobKind, work: (ctx: JobContext, signal: AbortSignal) => Promise<JobDone>, onProgress?: (p: JobProgress) => void): { jobId: string } {
     const controller = new AbortController();
-    const ctx = createJobContext('rehearse', {
+    const ctx = createJobContext(kind, {
       signal: controller.signal,
-      onProgress: (payload) => this.opts.send({ event: 'job.progress', payload }),
+      onProgress: (payload) => {
+        onProgress?.(payload);
+        this.opts.send({ event: 'job.progress', payload });
+      },
       onLog: (line) => this.opts.send({ event: 'job.log', payload: { jobId: ctx.jobId, line } }),
     });
     const done = (async () => {
-      // Start on the next turn, so the `{jobId}` response is on the wire before any job event.
       await new Promise((r) => setImmediate(r));
       let payload: JobDone;
       try {
-        const result = await rehearse(ctx, { setDir, media });
-        payload = { jobId: ctx.jobId, kind: 'rehearse', ok: true, result: { kind: 'rehearse', ...result } };
+        payload = await work(ctx, controller.signal);
+        if (!payload.ok && payload.error.code !== 'cancelled') this.opts.log(`helper: job ${ctx.jobId} failed: ${payload.error.message}`);
       } catch (err) {
         const error = controller.signal.aborted ? new LifeboatError('cancelled').toInfo() : toErrorInfo(err);
         if (!controller.signal.aborted) this.opts.log(`helper: job ${ctx.jobId} failed: ${(err as Error)?.stack ?? String(err)}`);
-        payload = { jobId: ctx.jobId, kind: 'rehearse', ok: false, error };
+        payload = { jobId: ctx.jobId, kind, ok: false, error };
       }
       this.jobs.delete(ctx.jobId);
       this.opts.send({ event: 'job.done', payload });
