@@ -14,8 +14,8 @@ import { runBackup } from '../../src/main/engine/backup/backup';
 import { buildMedia } from '../../src/main/engine/media/build';
 import { createJobContext } from '../../src/main/engine/job';
 import { hasQemu, stopAll, Vm } from './vm';
-import { main } from '../../src/main/cli';
 import { bootableSystemMissing, buildBootableSystem, LOGIN_PROMPT } from './bootable-system';
+import { runCli as cli } from '../util/cli';
 
 const MiB = 1024 * 1024;
 const SIZE = 192 * MiB;
@@ -37,17 +37,6 @@ let sourceImage = '';
 let iso = '';
 let rescueOnly = '';
 
-async function cli(args: string[]): Promise<{ code: number; lines: Array<Record<string, unknown>> }> {
-  let out = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => ((out += String(chunk)), true)) as typeof process.stdout.write;
-  try {
-    const code = await main(args);
-    return { code, lines: out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)) };
-  } finally {
-    process.stdout.write = write;
-  }
-}
 
 describe.skipIf(why !== null)(`rehearsal: back up, restore from the rescue media, boot the restored disk${why ? ` (${why})` : ''}`, () => {
   beforeAll(async () => {

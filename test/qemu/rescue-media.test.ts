@@ -4,17 +4,17 @@
  * BIOS, and under UEFI; the initramfs booted directly checks its packed tools, the French
  * menu and the unattended path. Boots are few and bounded: the CPU is shared.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/main/cli';
 import { buildMedia, type MediaResult } from '../../src/main/engine/media/build';
 import { createJobContext } from '../../src/main/engine/job';
 import { hasQemu, ovmf, stopAll, Vm } from './vm';
 import { makeFakeSet } from './fake-set';
 import { hasSmbd, port445Busy, SmbServer } from './smb';
+import { runCli as cli } from '../util/cli';
 
 const kernelName = existsSync('/boot') ? readdirSync('/boot').find((f) => f.startsWith('vmlinuz-')) : undefined;
 const kernel = kernelName ? `/boot/${kernelName}` : '';
@@ -29,18 +29,6 @@ let rescueBuildSeconds = 0;
 let setBuild: MediaResult;
 const initrd = join(dir, 'initrd.img');
 
-/** Runs the CLI in-process and returns its exit code and what it printed. */
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const spyOut = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const spyErr = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((out += String(s)), true));
-  try {
-    return { code: await main(args), out };
-  } finally {
-    spyOut.mockRestore();
-    spyErr.mockRestore();
-  }
-}
 
 afterAll(async () => {
   await stopAll();

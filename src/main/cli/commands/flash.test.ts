@@ -1,30 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
-import { main } from '../index';
 import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir, type LoopDevice } from '../../../../test/util/loop';
 import { compress, fillPattern, makeDiskImage, MiB, sha256Of } from '../../../../test/flash/fixtures';
+import { runCli as cli } from '../../../../test/util/cli';
 
 const loopOk = canUseLoop();
 const loops: LoopDevice[] = [];
 let image = '';
 let raw = '';
 
-async function cli(args: string[]): Promise<{ code: number; out: string; lines: Record<string, unknown>[] }> {
-  let out = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((out += String(s)), true));
-  try {
-    const code = await main(args);
-    const lines = out
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    return { code, out, lines };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 beforeAll(() => {
   if (!loopOk) return;

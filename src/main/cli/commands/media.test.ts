@@ -1,28 +1,17 @@
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../index';
 import { makeFakeSet } from '../../../../test/qemu/fake-set';
 import { canUseLoop, loopSkipReason, makeLoop } from '../../../../test/util/loop';
+import { runCli as cli } from '../../../../test/util/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeboat-media-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const kernelName = existsSync('/boot') ? readdirSync('/boot').find((f) => f.startsWith('vmlinuz-')) : undefined;
 
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((out += String(s)), true));
-  try {
-    return { code: await main(args), out };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe('lifeboat media refusals (exit 2, nothing written)', () => {
   it('refuses a missing kernel, naming it', async () => {

@@ -3,35 +3,22 @@
  * mounted as / and /home of a scratch root, archived with real tar and compressors,
  * then restored with nothing but cat | zstd -dc | tar -x and compared.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, chownSync, cpSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, unlinkSync, utimesSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir, type LoopDevice } from '../../../../test/util/loop';
-import { main } from '../../cli/index';
 import { BackupSetSchema } from '../../../shared/backup-set';
 import { collectInventory } from '../inventory/collect';
 import { createJobContext } from '../job';
 import { runBackup } from './backup';
 import { snapshotTree } from './tree-snapshot';
 import { checkSet } from '../media/set-check';
+import { runCli as cli } from '../../../../test/util/cli';
 
 const sh = (cmd: string, ...args: string[]) => execFileSync('sh', ['-c', cmd, 'sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-async function cli(args: string[]): Promise<{ code: number; out: string; last: Record<string, unknown> }> {
-  let out = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((out += String(s)), true));
-  try {
-    const code = await main(args);
-    const lines = out.trim().split('\n').filter((l) => l.startsWith('{'));
-    return { code, out, last: lines.length ? JSON.parse(lines[lines.length - 1]) : {} };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 const ROOT_UUID = '0a1b2c3d-1111-4222-8333-444455556666';
 const HOME_UUID = '0a1b2c3d-7777-4888-8999-aaaabbbbcccc';

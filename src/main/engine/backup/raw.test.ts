@@ -6,7 +6,7 @@
  * flipped byte named), restored with compilePlan + runPlan and with the rendered sh run
  * by dash onto blank disks: the two partitions come back byte for byte.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, cpSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
@@ -19,8 +19,8 @@ import { compilePlan } from '../restore/compile';
 import { mountsUnder, runPlan } from '../restore/execute';
 import { renderShell } from '../restore/shell';
 import { verifySet } from '../set/verify';
-import { main } from '../../cli/index';
 import { runBackup } from './backup';
+import { runCli as cli } from '../../../../test/util/cli';
 
 const sh = (cmd: string, ...args: string[]) => execFileSync('sh', ['-c', cmd, 'sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const MiB = 1024 * 1024;
@@ -37,19 +37,6 @@ function hashDevice(dev: string): string {
   return createHash('sha256').update(readFileSync(dev)).digest('hex');
 }
 
-async function cli(args: string[]): Promise<{ code: number; last: Record<string, unknown> }> {
-  let out = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((out += String(s)), true));
-  try {
-    const code = await main(args);
-    const lines = out.trim().split('\n').filter((l) => l.startsWith('{'));
-    return { code, last: lines.length ? JSON.parse(lines[lines.length - 1]) : {} };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 let work = '';
 let src: LoopDevice | null = null;

@@ -6,7 +6,7 @@
  * anything is written. Tables are read back with sfdisk --json, identities with
  * blkid -p, and the restored trees are compared with the source entry by entry.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, closeSync, cpSync, linkSync, mkdirSync, openSync, readFileSync, symlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
@@ -24,20 +24,8 @@ import { compilePlan } from './compile';
 import { mountsUnder, runPlan } from './execute';
 import { readTable } from './test-util';
 import { renderShell } from './shell';
-import { main } from '../../cli/index';
+import { runCli as cli } from '../../../../test/util/cli';
 
-async function cli(args: string[]): Promise<{ code: number; out: string; lines: Array<Record<string, unknown>> }> {
-  let out = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((out += String(s)), true));
-  try {
-    const code = await main(args);
-    return { code, out, lines: out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)) };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 const MiB = 1024 * 1024;
 const SRC_SIZE = 256 * MiB;

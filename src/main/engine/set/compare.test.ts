@@ -3,34 +3,21 @@
  * mounted as / and /home of a scratch root, backed up with runBackup, then changed on
  * purpose and compared, and files restored into a folder and in place.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir, type LoopDevice } from '../../../../test/util/loop';
-import { main } from '../../cli/index';
 import { createJobContext } from '../job';
 import { runBackup } from '../backup/backup';
 import { snapshotTree } from '../backup/tree-snapshot';
 import { compareSet, parseDiffLine } from './compare';
 import { restoreFiles } from './extract-files';
 import { listSet, parseListLine, snapshotNames, unescapeTar } from './listing';
+import { runCli as cli } from '../../../../test/util/cli';
 
 const sh = (cmd: string, ...args: string[]) => execFileSync('sh', ['-c', cmd, 'sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-async function cli(args: string[]): Promise<{ code: number; out: string; last: Record<string, unknown> }> {
-  let out = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((out += String(s)), true));
-  try {
-    const code = await main(args);
-    const lines = out.trim().split('\n').filter((l) => l.startsWith('{'));
-    return { code, out, last: lines.length ? JSON.parse(lines[lines.length - 1]) : {} };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe('tar output parsing', () => {
   it('reads escaped names, links and times from tar -tv', () => {
