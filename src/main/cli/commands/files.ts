@@ -6,13 +6,39 @@
  */
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index';
+import type { CliIo } from '../output';
 import { emitJson } from '../output';
 import { confirmErase } from '../confirm';
 import { formatBytes } from '../../../shared/format';
 import { createJobContext } from '../../engine/job';
 import { checkSystemPath, listSet } from '../../engine/set/listing';
-import { restoreFiles } from '../../engine/set/extract-files';
+import { isPattern, restoreFiles } from '../../engine/set/extract-files';
 import { setPhasePrinter } from './compare';
+
+export interface FilesRestoreFlags {
+  set: string;
+  to: string;
+  inPlace?: boolean;
+  yes?: boolean;
+}
+
+/** `files restore` and `restore --files` are one job: chosen paths or patterns into a folder (or in place). */
+export async function runFilesRestore(io: CliIo, signal: AbortSignal, setExitCode: (code: number) => void, paths: string[], o: FilesRestoreFlags): Promise<void> {
+  // refuse bad paths before asking anything (patterns are checked against the listing)
+  paths.filter((p) => !isPattern(p)).forEach(checkSystemPath);
+  if (o.inPlace) await confirmErase(io, { yes: o.yes, question: io.t('backup:files.confirmInPlace', { to: o.to, count: paths.length }), signal });
+  const printer = setPhasePrinter(io, 'files');
+  const ctx = createJobContext('restore', { signal, onProgress: printer.update, onLog: (l) => process.env.LIFEBOAT_VERBOSE && io.err(l + '\n') });
+  try {
+    const r = await restoreFiles(ctx, { setDir: o.set, paths, to: o.to, inPlace: o.inPlace });
+    printer.stop();
+    if (io.json) emitJson(io, { type: 'result', ok: true, to: o.to, ...r });
+    else io.out(io.t('backup:files.restored', { count: r.entries, to: o.to }) + '\n');
+    setExitCode(0);
+  } finally {
+    printer.stop();
+  }
+}
 
 const TYPE_CHAR = { file: '-', dir: 'd', symlink: 'l', hardlink: 'h', other: '?' } as const;
 
@@ -46,20 +72,5 @@ export const registerFiles: RegisterCommand = (program: Command, io, signal, set
     .option('--yes', io.t('backup:files.yes'))
     .option('--json', io.t('backup:files.json'))
     .argument('<paths...>', io.t('backup:files.paths'))
-    .action(async (paths: string[], o: { set: string; to: string; inPlace?: boolean; yes?: boolean }) => {
-      // refuse bad paths before asking anything
-      paths.forEach(checkSystemPath);
-      if (o.inPlace) await confirmErase(io, { yes: o.yes, question: io.t('backup:files.confirmInPlace', { to: o.to, count: paths.length }), signal });
-      const printer = setPhasePrinter(io, 'files');
-      const ctx = createJobContext('restore', { signal, onProgress: printer.update, onLog: (l) => process.env.LIFEBOAT_VERBOSE && io.err(l + '\n') });
-      try {
-        const r = await restoreFiles(ctx, { setDir: o.set, paths, to: o.to, inPlace: o.inPlace });
-        printer.stop();
-        if (io.json) emitJson(io, { type: 'result', ok: true, to: o.to, ...r });
-        else io.out(io.t('backup:files.restored', { count: r.entries, to: o.to }) + '\n');
-        setExitCode(0);
-      } finally {
-        printer.stop();
-      }
-    });
+    .action((paths: string[], o: FilesRestoreFlags) => runFilesRestore(io, signal, setExitCode, paths, o));
 };

@@ -4,6 +4,11 @@
  *   lifeboat restore --set SETDIR --target DEV[,DEV] [--map SRC=DST]... [--clone] [--dry-run]
  *                    [--include-loop] [--mount-root DIR] [--yes] [--json]
  *
+ *   lifeboat restore --set SETDIR --files [PATTERN...] --to DIR [--in-place] [--yes]
+ *
+ * --files is file-level: all (no pattern) or the chosen paths/patterns into a folder,
+ * the same job as `lifeboat files restore`.
+ *
  * --dry-run shows the compiled plan — localized titles and the exact commands — and
  * touches nothing. Otherwise the targets are erased: without --yes a person must type
  * yes on a terminal, and a non-interactive run is refused (not-confirmed, exit 2).
@@ -26,6 +31,7 @@ import { commandLine } from '../../engine/restore/shell';
 import { assignTargets, sourceDeviceOf } from '../../engine/restore/targets';
 import { defaultMountRoot, measureTargets, recordedOrder, removeMountRoot } from '../../engine/restore/prepare';
 import { assertWritableTarget } from '../../engine/drives/guard';
+import { runFilesRestore } from './files';
 
 interface RestoreFlags {
   set: string;
@@ -38,6 +44,9 @@ interface RestoreFlags {
   mountRoot?: string;
   yes?: boolean;
   json?: boolean;
+  files?: boolean;
+  to?: string;
+  inPlace?: boolean;
 }
 
 function printPlan(io: CliIo, plan: RestorePlan): void {
@@ -79,9 +88,19 @@ export const registerRestore: RegisterCommand = (program: Command, io, signal, s
     .option('--dry-run', io.t('restore:cli.dryRun'))
     .option('--include-loop', io.t('restore:cli.includeLoop'))
     .option('--mount-root <dir>', io.t('restore:cli.mountRoot'))
+    .option('--files', io.t('restore:cli.files'))
+    .option('--to <dir>', io.t('backup:files.to'))
+    .option('--in-place', io.t('backup:files.inPlace'))
     .option('--yes', io.t('restore:cli.yes'))
     .option('--json', io.t('restore:cli.json'))
-    .action(async (o: RestoreFlags) => {
+    .argument('[patterns...]', io.t('restore:cli.patterns'))
+    .action(async (patterns: string[], o: RestoreFlags) => {
+      if (o.files) {
+        if (!o.to) throw new LifeboatError('invalid-request', { field: '--to', reason: io.t('restore:cli.filesNeedTo') });
+        if (o.target || o.map.length) throw new LifeboatError('invalid-request', { field: '--files', reason: io.t('restore:cli.filesNoTarget') });
+        return runFilesRestore(io, signal, setExitCode, patterns, { set: o.set, to: o.to, inPlace: o.inPlace, yes: o.yes });
+      }
+      if (patterns.length || o.to || o.inPlace) throw new LifeboatError('invalid-request', { field: '--files', reason: io.t('restore:cli.patternsNeedFiles') });
       const setDir = resolve(o.set);
       const set = readManifest(setDir);
       const maps = o.map.map((m): [string, string] => {

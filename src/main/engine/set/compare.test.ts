@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir, type LoopDevice } from '../../../../test/util/loop';
 import { createJobContext } from '../job';
@@ -149,6 +149,80 @@ describe.skipIf(skip)(`compare and file restore on a loop disk with / and /home 
       await restoreFiles(ctx(), { setDir: set, paths: [`/data/${name}`], to: dest });
       expect(readFileSync(join(dest, 'data', name), 'utf8')).toBe('one inode, two names\n');
     }
+  });
+
+  it('restore --files: everything with no pattern, or the glob patterns chosen, each filesystem under its mount point', async () => {
+    const all = join(work, 'out-all');
+    let r = await cli(['restore', '--set', set, '--files', '--to', all, '--json']);
+    expect(r.code, r.out).toBe(0);
+    expect(snapshotTree(join(all, 'data'))).toEqual(snapshotTree(join(root, 'data')));
+    expect(snapshotTree(join(all, 'home'))).toEqual(snapshotTree(join(root, 'home')));
+    // the default exclusions hold for a file restore too: it restores what the set has
+    expect(existsSync(join(all, 'tmp/junk'))).toBe(false);
+
+    const some = join(work, 'out-globs');
+    r = await cli(['restore', '--set', set, '--files', '--to', some, '--json', '*.txt', '/data/sub/dee*']);
+    expect(r.code, r.out).toBe(0);
+    expect(readFileSync(join(some, 'home/anna/doc.txt'), 'utf8')).toBe('Anna’s document\n');
+    expect(readFileSync(join(some, 'data/sub/deep/y'), 'utf8')).toBe('y\n');
+    expect(readdirSync(join(some, 'data'))).toEqual(['sub']);
+    expect(readdirSync(join(some, 'data/sub'))).toEqual(['deep']);
+  });
+
+  it('restore --files refuses a pattern that matches nothing and a mixed-up command line, writing nothing (exit 2)', async () => {
+    const to = join(work, 'out-none');
+    let r = await cli(['restore', '--set', set, '--files', '--to', to, '--json', '/data/*.nope']);
+    expect(r.code, r.out).toBe(2);
+    expect(r.last).toMatchObject({ type: 'error', code: 'set-path-missing', params: { path: '/data/*.nope' } });
+    r = await cli(['restore', '--set', set, '--files', '--json', '/data']);
+    expect(r.code, r.out).toBe(2);
+    expect(r.last).toMatchObject({ type: 'error', code: 'invalid-request', params: { field: '--to' } });
+    r = await cli(['restore', '--set', set, '--files', '--to', to, '--target', '/dev/null', '--json']);
+    expect(r.code, r.out).toBe(2);
+    r = await cli(['restore', '--set', set, '--to', to, '--json', '/data']);
+    expect(r.code, r.out).toBe(2);
+    expect(r.last).toMatchObject({ type: 'error', code: 'invalid-request', params: { field: '--files' } });
+    expect(existsSync(to)).toBe(false);
+  });
+
+  it('refuses a crafted archive whose members would land outside the folder (a file below a symlink to /)', async () => {
+    // a set whose root archive holds ./evil -> <outside> and then ./evil/pwn: extracting
+    // both would write pwn through the link, outside the destination
+    const hostile = join(work, 'hostile');
+    cpSync(set, hostile, { recursive: true });
+    const outside = join(work, 'outside');
+    mkdirSync(outside);
+    const a = join(work, 'craft-a');
+    const b = join(work, 'craft-b');
+    mkdirSync(a);
+    mkdirSync(join(b, 'evil'), { recursive: true });
+    symlinkSync(outside, join(a, 'evil'));
+    writeFileSync(join(b, 'evil/pwn'), 'written outside\n');
+    const tarFile = join(work, 'craft.tar');
+    sh('tar -C "$1" -cf "$3" ./evil && tar -C "$2" -rf "$3" ./evil/pwn && zstd -q -f "$3" -o "$3.zst"', a, b, tarFile);
+    const manifest = JSON.parse(readFileSync(join(hostile, 'lifeboat.json'), 'utf8'));
+    const arch = manifest.archives.find((x: { mountpoint: string }) => x.mountpoint === '/');
+    for (const p of arch.parts) rmSync(join(hostile, p.name));
+    const body = readFileSync(`${tarFile}.zst`);
+    const name = 'archives/root.tar.zst.000';
+    writeFileSync(join(hostile, name), body);
+    arch.parts = [{ name, size: body.length, sha256: sh('sha256sum "$1"', join(hostile, name)).split(' ')[0] }];
+    writeFileSync(join(hostile, 'lifeboat.json'), JSON.stringify(manifest, null, 2) + '\n');
+    sh('cd "$1" && find . -type f ! -name SHA256SUMS -printf "%P\\n" | sort | xargs -d "\\n" sha256sum > SHA256SUMS', hostile);
+
+    for (const [i, args] of [['/evil/pwn'], [], ['/**']].entries()) {
+      const to = join(work, `out-hostile-${i}`);
+      const r = await cli(['restore', '--set', hostile, '--files', '--to', to, '--json', ...args]);
+      expect(r.code, r.out).toBe(2);
+      expect(r.last).toMatchObject({ type: 'error', code: 'path-escape', params: { entry: '/evil/pwn' } });
+      expect(existsSync(to)).toBe(false);
+    }
+    // the link alone is harmless: it is restored as a link, nothing is written through it
+    const to = join(work, 'out-hostile-link');
+    const r = await cli(['restore', '--set', hostile, '--files', '--to', to, '--json', '/evil']);
+    expect(r.code, r.out).toBe(0);
+    expect(readlinkSync(join(to, 'evil'))).toBe(outside);
+    expect(readdirSync(outside)).toEqual([]);
   });
 
   it('refuses path escapes and paths not in the set, writing nothing (exit 2)', async () => {

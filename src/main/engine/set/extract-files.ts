@@ -10,17 +10,18 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
+import { Minimatch } from 'minimatch';
 import { LifeboatError } from '../../../shared/errors';
 import { throwIfCancelled, type JobContext } from '../job';
 import { runPipeline } from '../restore/extract';
 import { tarExtractArgv } from '../restore/extract-args';
 import { checkParts } from './parts';
-import { checkSystemPath, decompressStage, locate, memberName, setListing, type MountListing } from './listing';
+import { checkSystemPath, decompressStage, locate, memberName, setListing, type MountListing, type SetListing } from './listing';
 
 export interface RestoreFilesOptions {
   setDir: string;
-  /** absolute paths of the backed-up system */
+  /** absolute paths of the backed-up system, or glob patterns (`*.conf`, `/home/NAME/Doc*`); none = everything */
   paths: string[];
   to: string;
   /** `to` is the root of a mounted system and files are overwritten */
@@ -32,32 +33,84 @@ export interface RestoreFilesResult {
   archives: number;
 }
 
+/** A glob pattern rather than a path (glob characters are rare in real file names; a path holding one can be escaped with []). */
+export const isPattern = (p: string): boolean => /[*?[\]{}]/.test(p);
+
+/**
+ * The paths chosen: exact paths as given, glob patterns expanded against the set's
+ * listing (a pattern without "/" matches names anywhere, like find -name), no pattern at
+ * all = every filesystem of the set. A pattern that matches nothing is refused rather
+ * than silently restoring less than asked.
+ */
+export function selectPaths(listing: SetListing, patterns: string[]): string[] {
+  if (!patterns.length) return listing.mounts.map((m) => m.mountpoint);
+  const out = new Set<string>();
+  for (const p of patterns) {
+    if (!isPattern(p)) {
+      out.add(checkSystemPath(p));
+      continue;
+    }
+    const anywhere = !p.includes('/');
+    if (!anywhere) checkSystemPath(p);
+    const mm = new Minimatch(p, { dot: true, matchBase: anywhere });
+    let hit = false;
+    for (const m of listing.mounts) {
+      for (const rel of m.entries.keys()) {
+        const abs = rel ? posix.join(m.mountpoint, rel) : m.mountpoint;
+        if (mm.match(abs)) {
+          out.add(abs);
+          hit = true;
+        }
+      }
+    }
+    if (!hit) throw new LifeboatError('set-path-missing', { path: p });
+  }
+  return [...out];
+}
+
+/**
+ * A member of a crafted archive must not land outside the destination: tar stores
+ * plain relative names and never stores anything *under* a symlink, so a name with a
+ * "." or ".." segment, an absolute one, or one below a symlink member is hostile.
+ */
+function assertInside(mount: MountListing, rel: string): void {
+  const segs = rel.split('/');
+  let bad = rel.startsWith('/') || segs.includes('..') || segs.includes('.');
+  for (let i = 1; !bad && i < segs.length; i++) bad = mount.entries.get(segs.slice(0, i).join('/'))?.type === 'symlink';
+  if (bad) throw new LifeboatError('path-escape', { entry: posix.join(mount.mountpoint, rel) });
+}
+
 export async function restoreFiles(ctx: JobContext, opts: RestoreFilesOptions): Promise<RestoreFilesResult> {
-  if (!opts.paths.length) throw new LifeboatError('invalid-request', { field: 'paths', reason: 'at least one path' });
-  const paths = opts.paths.map(checkSystemPath);
+  // exact paths are refused before the (slow) listing; patterns once it is known
+  for (const p of opts.paths) if (!isPattern(p)) checkSystemPath(p);
   if (opts.inPlace) {
     if (!existsSync(opts.to) || !statSync(opts.to).isDirectory()) throw new LifeboatError('root-invalid', { path: opts.to });
   } else if (existsSync(opts.to) && (!statSync(opts.to).isDirectory() || readdirSync(opts.to).length)) {
     throw new LifeboatError('dest-not-empty', { path: opts.to });
   }
   const listing = await setListing(opts.setDir, ctx);
+  const paths = selectPaths(listing, opts.paths);
 
   // mount → archive index → member names, with each chosen folder expanded
   const plan = new Map<MountListing, Map<number, Set<string>>>();
   for (const path of paths) {
     const at = locate(listing, path);
     const self = at?.mount.entries.get(at.rel);
-    if (!at || !self) throw new LifeboatError('set-path-missing', { path });
+    // a mount point is a folder even in an archive that lacks its "./" entry
+    const folder = at?.rel === '' || self?.type === 'dir';
+    if (!at || (!self && !folder)) throw new LifeboatError('set-path-missing', { path });
     const byArchive = plan.get(at.mount) ?? new Map<number, Set<string>>();
     plan.set(at.mount, byArchive);
     const prefix = at.rel ? at.rel + '/' : '';
     for (const [rel, e] of at.mount.entries) {
-      if (rel !== at.rel && !(self.type === 'dir' && rel.startsWith(prefix))) continue;
+      if (rel !== at.rel && !(folder && rel.startsWith(prefix))) continue;
+      assertInside(at.mount, rel);
       if (!byArchive.has(e.from)) byArchive.set(e.from, new Set());
       byArchive.get(e.from)!.add(rel);
       // tar stores a second hard link as "link to <first>": into a new folder the first
       // must come too or tar cannot make the link (in place, it links to the live file)
       const first = e.type === 'hardlink' && e.target !== undefined ? at.mount.entries.get(e.target) : undefined;
+      if (e.type === 'hardlink' && e.target !== undefined) assertInside(at.mount, e.target);
       if (!opts.inPlace && first && first.from === e.from) byArchive.get(e.from)!.add(e.target!);
     }
   }
