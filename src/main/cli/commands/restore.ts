@@ -30,7 +30,7 @@ import { runPlan } from '../../engine/restore/execute';
 import { commandLine } from '../../engine/restore/shell';
 import { assignTargets, sourceDeviceOf } from '../../engine/restore/targets';
 import { defaultMountRoot, measureTargets, recordedOrder, removeMountRoot } from '../../engine/restore/prepare';
-import { assertWritableTarget } from '../../engine/drives/guard';
+import { assertWritableTarget, unmountDrive } from '../../engine/drives/guard';
 import { runFilesRestore } from './files';
 
 interface RestoreFlags {
@@ -147,8 +147,11 @@ export const registerRestore: RegisterCommand = (program: Command, io, signal, s
       });
       try {
         const result = await runPlan(ctx, plan, {
+          // as in the app and as flash does: the person confirmed erasing exactly these
+          // disks, so filesystems still mounted from them are unmounted, not left to fail
           guard: async (device) => {
-            await assertWritableTarget(device, { imageSize: needed.get(device) ?? null, imageSourceDevice: setSource, includeLoop: Boolean(o.includeLoop) });
+            const drive = await assertWritableTarget(device, { imageSize: needed.get(device) ?? null, imageSourceDevice: setSource, includeLoop: Boolean(o.includeLoop) });
+            await unmountDrive(drive);
           },
         });
         if (io.json) emitJson(io, { type: 'result', steps: result.steps, bytes: result.bytes, seconds: result.seconds, targets: plan.targets });

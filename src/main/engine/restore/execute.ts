@@ -35,8 +35,8 @@ function onDisk(source: string, disk: string): boolean {
 
 /**
  * Filesystems or swap of the target in use right now: writing under them would corrupt
- * both. The drive guard reports mounts as a warning (flashing unmounts them); a restore
- * refuses instead, as the user may have work open there.
+ * both. The app and the CLI unmount a confirmed target in their guard (as flashing
+ * does); whatever is still mounted here (busy, or mounted again since) is refused.
  */
 function inUse(disk: string): string[] {
   const used: string[] = [];

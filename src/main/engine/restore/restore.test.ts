@@ -415,13 +415,17 @@ describe.skipIf(skip)(`restore onto real loop disks (${skip ? loopSkipReason : '
     expect(fileHash(target.file)).toBe(before);
   }, 60_000);
 
-  it('CLI: restores with --yes --include-loop --json (exit 0) and the files are back', async () => {
+  it('CLI: restores with --yes --include-loop --json (exit 0) onto a target that was mounted (unmounted first), and the files are back', async () => {
     const target = makeLoop(SRC_SIZE, { dir: work });
     loops.push(target);
+    sh(`printf 'label: gpt\\nsize=64M, type=L\\n' | sfdisk -q "$1" && partx -d "$1" 2>/dev/null; partx -a "$1" && mkfs.ext4 -q -F "$1"p1`, target.device);
+    const busy = scratchDir('lifeboat-was-mounted-');
+    sh('mount "$1" "$2"', `${target.device}p1`, busy);
     const r = await cli(['restore', '--set', setDir, '--map', `${src!.device}=${target.device}`, '--yes', '--include-loop', '--json']);
     expect(r.code, r.out).toBe(0);
     expect(r.lines.at(-1)).toMatchObject({ type: 'result' });
     expect(r.lines.some((l) => l.type === 'progress' && String(l.phase).startsWith('extract.'))).toBe(true);
+    expect(mountsUnder(busy)).toEqual([]);
     expectIdentities(target.device, false);
     expectSameTree(restoredTree(target.device));
   }, 60_000);
