@@ -17,6 +17,7 @@ import { parseBtrfsSubvolumes, parseTune2fs, parseXfsInfo } from './parse/fs';
 import { parseFindmnt, parseFstab, parseProcSwaps, splitSource, VIRTUAL_FS, type MountEntry } from './parse/mounts';
 import { parseLvm, parseMdadmExport } from './parse/volumes';
 import { dmName, kernelName, partitionsOf, stack, uefiFirmware, type DeviceNode } from './sysfs';
+import { bootFirmware } from './firmware';
 
 export interface Inventory {
   layout: Layout;
@@ -269,20 +270,23 @@ async function collectBoot(
   raw: Record<string, string>,
   warn: (code: string, params?: Record<string, string | number>) => void,
 ): Promise<Layout['boot']> {
-  const firmware = uefiFirmware() ? 'uefi' : 'bios';
   const byType = disks.flatMap((d) => (d.table?.partitions ?? []).filter((p) => p.type === ESP_GPT_TYPE || p.type === ESP_MBR_TYPE)).map((p) => p.node);
   const byMount = filesystems.find((f) => f.mountpoint === '/boot/efi' && f.type === 'vfat')?.device;
   const esp = byMount ?? byType[0];
+  const firmware = bootFirmware(root, Boolean(esp));
   const boot: Layout['boot'] = { firmware, esp };
   if (firmware === 'uefi') {
-    if (await hasTool('efibootmgr')) {
-      try {
-        boot.efibootmgr = (await run('efibootmgr', ['-v'])).stdout;
-        raw['efibootmgr.txt'] = boot.efibootmgr;
-      } catch (err) {
-        warn('tool-output-missing', { tool: 'efibootmgr', detail: (err as Error).message.slice(0, 200) });
-      }
-    } else warn('tool-missing-efibootmgr');
+    // the boot entries live in this machine's NVRAM: none to read from a session started by BIOS
+    if (uefiFirmware()) {
+      if (await hasTool('efibootmgr')) {
+        try {
+          boot.efibootmgr = (await run('efibootmgr', ['-v'])).stdout;
+          raw['efibootmgr.txt'] = boot.efibootmgr;
+        } catch (err) {
+          warn('tool-output-missing', { tool: 'efibootmgr', detail: (err as Error).message.slice(0, 200) });
+        }
+      } else warn('tool-missing-efibootmgr');
+    }
     if (!esp) warn('esp-not-found');
   }
   for (const f of ['fstab', 'crypttab'] as const) {
