@@ -2,9 +2,11 @@
 # Lifeboat rescue system: PID 1 of the initramfs (POSIX sh — dash — with busybox applets, no systemd).
 #
 # Contract (DESIGN.md, "The rescue system"): kernel arguments lifeboat.set=, lifeboat.restore=auto,
-# lifeboat.target=, lifeboat.poweroff=1, lifeboat.lang=fr|en, lifeboat.net=dhcp, lifeboat.selftest=1;
+# lifeboat.target=, lifeboat.poweroff=1, lifeboat.lang=fr|en, lifeboat.net=dhcp, lifeboat.selftest=1,
+# lifeboat.rehearsal=1 (rehearsal.sh);
 # prints LIFEBOAT-RESCUE-READY on every console when the menu or shell is up, and
-# LIFEBOAT-RESTORE-OK / LIFEBOAT-RESTORE-FAILED: <reason> after an unattended restore.
+# LIFEBOAT-RESTORE-OK / LIFEBOAT-RESTORE-FAILED: <reason> after an unattended restore, and
+# LIFEBOAT-INSERT-DISC <n> <label> when a set on several discs needs another one (read-parts.sh).
 # Build-time values (default language, module lists) come from /etc/lifeboat/build.conf;
 # the words come from /etc/lifeboat/lang/<lang>.sh, generated from the app's i18n files.
 
@@ -29,7 +31,7 @@ exec </dev/console >/dev/console 2>&1
 . /etc/lifeboat/build.conf
 
 LB_LANG=$DEFAULT_LANG
-SET_SPEC= RESTORE= TARGET= POWEROFF= NET= SELFTEST=
+SET_SPEC= RESTORE= TARGET= POWEROFF= NET= SELFTEST= REHEARSAL=
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	lifeboat.set=*) SET_SPEC=${arg#*=} ;;
@@ -39,6 +41,7 @@ for arg in $(cat /proc/cmdline); do
 	lifeboat.lang=*) LB_LANG=${arg#*=} ;;
 	lifeboat.net=*) NET=${arg#*=} ;;
 	lifeboat.selftest=*) SELFTEST=${arg#*=} ;;
+	lifeboat.rehearsal=*) REHEARSAL=${arg#*=} ;;
 	esac
 done
 [ -f "/etc/lifeboat/lang/$LB_LANG.sh" ] || LB_LANG=en
@@ -156,6 +159,11 @@ say T_searching
 if find_set; then
 	say T_setFound "$SET_DIR"
 	echo "$SET_DIR" >/run/lifeboat/set
+	# For logs and tests: which set (its id) and where it was read from: the type and source
+	# of the mount holding SET_DIR (longest mount point above it), e.g. nfs4 SERVER:/PATH.
+	set_id=$(sed -n 's/^  "id": "\([^"]*\)",*$/\1/p' "$SET_DIR/lifeboat.json" | head -n 1)
+	set_src=$(awk -v d="$SET_DIR/" 'index(d, $2 "/") == 1 && length($2) >= n { n = length($2); s = $3 " " $1 } END { print s }' /proc/mounts)
+	announce "LIFEBOAT-SET-FOUND $set_id $set_src"
 else
 	say T_setNone
 fi

@@ -48,7 +48,18 @@ run_restore() {
 	done
 	status=/run/lifeboat/restore-status
 	rm -f "$status"
-	if LIFEBOAT_SET="$SET_DIR" LIFEBOAT_STATUS_FILE="$status" dash "$SET_DIR/restore.sh"; then
+	plan=$SET_DIR/restore.sh
+	# A set on several discs: the boot disc leaves the drive, so the plan runs from RAM.
+	if [ -f "$SET_DIR/lifeboat-disc.txt" ] || [ -f /run/lifeboat/disc-now ]; then
+		use_disc_set
+		plan=/run/lifeboat/restore.sh
+	fi
+	if LIFEBOAT_SET="$SET_DIR" LIFEBOAT_STATUS_FILE="$status" dash "$plan"; then
+		# in a rehearsal VM only: let the restored system talk on the serial line
+		if [ "${REHEARSAL:-}" = 1 ]; then
+			. /etc/lifeboat/rehearsal.sh
+			rehearsal_console "$disks"
+		fi
 		say T_restoreOk
 		announce "LIFEBOAT-RESTORE-OK"
 		return 0
@@ -63,6 +74,24 @@ run_restore() {
 	say T_restoreFailed "$reason"
 	announce "LIFEBOAT-RESTORE-FAILED: $reason"
 	return 1
+}
+
+# use_disc_set: the plan reads its parts through read-parts.sh, which asks for each
+# further disc by its label. The boot disc's plan, disc map and SHA256SUMS are kept in
+# RAM the first time (a second attempt may start with another disc in the drive).
+use_disc_set() {
+	if [ ! -f /run/lifeboat/disc-now ]; then
+		cp "$SET_DIR/restore.sh" /run/lifeboat/restore.sh
+		cp "$SET_DIR/lifeboat-disc.txt" /run/lifeboat/discs.txt
+		cp "$SET_DIR/SHA256SUMS" /run/lifeboat/SHA256SUMS
+		rm -f /run/lifeboat/parts-checked
+		echo 1 >/run/lifeboat/disc-now
+	fi
+	export LIFEBOAT_READ_PARTS=/etc/lifeboat/read-parts.sh LIFEBOAT_DISCS=/run/lifeboat/discs.txt
+	export LIFEBOAT_SUMS=/run/lifeboat/SHA256SUMS LIFEBOAT_DISC_MOUNT="${SET_DIR%/lifeboat}" LB_LANG
+	# init's unattended restore: nobody is there to press Enter
+	[ "${RESTORE:-}" = auto ] && export LIFEBOAT_UNATTENDED=1
+	return 0
 }
 
 # list_disks: whole disks with their size, for a person choosing a target.

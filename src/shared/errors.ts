@@ -69,11 +69,20 @@ export const ERROR_CODES = {
   'root-invalid': 'refused',
   'path-escape': 'refused',
   'set-path-missing': 'refused',
+  // profiles (saved wizard choices)
+  'profile-missing': 'refused',
+  'profile-not-profile': 'refused',
+  'profile-version': 'refused',
+  'profile-invalid': 'refused',
+  'profile-write-failed': 'failure',
   // rescue media
   'kernel-missing': 'refused',
   'modules-missing': 'refused',
+  'media-part-too-big': 'refused',
+  'media-disc-too-small': 'refused',
   // rehearsal
   'rehearse-needs-qemu': 'refused',
+  'rehearse-needs-ovmf': 'refused',
   'rehearse-restore-failed': 'failure',
   'rehearse-boot-failed': 'failure',
   // restore

@@ -9,6 +9,26 @@ import type { Layout, Warning } from './layout';
 
 export type MediaKind = 'iso' | 'usb' | 'pxe';
 
+/** The output fields of a `media.make` request (see api.ts). */
+export interface MediaOutputFields {
+  kind?: MediaKind;
+  iso?: string;
+  usb?: string;
+  pxe?: string;
+}
+
+/**
+ * The one output a request names: its kind (absent means an ISO, as before kinds
+ * existed) and the path in the field of that kind, or null when the fields disagree
+ * (no path for the kind, or a path for another kind as well).
+ */
+export function mediaOutputOf(r: MediaOutputFields): { kind: MediaKind; path: string } | null {
+  const kind = r.kind ?? 'iso';
+  const given = (['iso', 'usb', 'pxe'] as const).filter((k) => r[k] !== undefined);
+  if (given.length !== 1 || given[0] !== kind) return null;
+  return { kind, path: r[kind]! };
+}
+
 /** Where the backup of a root starts from, as `inventory.collect` answers. */
 export interface InventoryView {
   root: string;
@@ -59,6 +79,17 @@ export interface MadeSet {
   warnings: Warning[];
 }
 
+/** One disc of a disc set (`--split-media`): disc 1 boots, the others hold further parts. */
+export interface MadeDisc {
+  index: number;
+  /** the volume label the rescue system asks for (LIFEBOAT_<tag>_<n>) */
+  label: string;
+  path: string;
+  bytes: number;
+  /** archive parts on this disc */
+  parts: number;
+}
+
 /** The rescue medium a `media.make` job built. */
 export interface MadeMedia {
   kind: MediaKind;
@@ -68,6 +99,8 @@ export interface MadeMedia {
   manifestPath: string;
   missingTools: string[];
   missingModules: string[];
+  /** a disc set: every disc, disc 1 first (`path` is disc 1) */
+  discs?: MadeDisc[];
 }
 
 /**
@@ -87,7 +120,7 @@ export const MEDIA_MAKE_PHASES = [
 ] as const;
 
 /** Split presets the UI offers; values are `parseSize` texts, as the CLI takes them. */
-export const SPLIT_CHOICES = { none: null, cd: '700M', dvd: '4.7G', fat32: '4G-1', '1g': '1G' } as const;
+export const SPLIT_CHOICES = { none: null, cd: '700M', dvd: '4480M', fat32: '4G-1', '1g': '1G' } as const;
 export type SplitChoice = keyof typeof SPLIT_CHOICES | 'custom';
 
 /** Folders no backup set or image may be written into: they are the kernel's, not a disk's. */

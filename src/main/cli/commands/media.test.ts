@@ -49,6 +49,20 @@ describe('lifeboat media refusals (exit 2, nothing written)', () => {
     expect((await cli(['media', '--rescue-only', '--embed', '--iso', join(dir, 'x.iso')])).code).toBe(2);
     expect(existsSync(join(dir, 'x.iso'))).toBe(false);
   });
+
+  it('refuses --split-media without an ISO with the set inside, or with a size it cannot read', async () => {
+    const set = join(dir, 'split-set');
+    makeFakeSet(set);
+    const pxe = await cli(['media', '--set', set, '--pxe', join(dir, 'pxe'), '--split-media', 'cd', '--json']);
+    expect(pxe.code).toBe(2);
+    expect(pxe.last).toMatchObject({ type: 'error', code: 'invalid-request', params: { field: '--split-media' } });
+    expect((await cli(['media', '--set', set, '--iso', join(dir, 's.iso'), '--split-media', 'dvd'])).code).toBe(2);
+    const size = await cli(['media', '--set', set, '--iso', join(dir, 's.iso'), '--embed', '--split-media', 'floppy', '--json']);
+    expect(size.code).toBe(2);
+    expect(size.last).toMatchObject({ code: 'invalid-request', params: { field: '--split-media' } });
+    expect(readdirSync(dir).filter((f) => f.startsWith('s') && f.endsWith('.iso'))).toEqual([]);
+    expect(existsSync(join(dir, 'pxe'))).toBe(false);
+  });
 });
 
 describe('lifeboat doctor', () => {

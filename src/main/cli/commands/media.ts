@@ -4,6 +4,9 @@
  *   lifeboat media --set SETDIR (--iso FILE | --usb DEVICE | --pxe DIR) [--embed] [--kernel FILE]
  *                  [--modules DIR] [--append "ARGS"] [--lang en|fr] [--timeout S] [--yes] [--json]
  *   lifeboat media --rescue-only --iso FILE
+ *   lifeboat media --set SETDIR --iso FILE.iso --embed --split-media cd|dvd|SIZE
+ *     → FILE-1.iso (boots), FILE-2.iso…: a set of discs of that size
+ *   lifeboat media --profile FILE [any option above, which then wins over the profile]
  */
 import { Option, type Command } from 'commander';
 import type { RegisterCommand } from './index';
@@ -16,8 +19,11 @@ import { assertWritableTarget, unmountDrive } from '../../engine/drives/guard';
 import { sourceDeviceOf } from '../../engine/image/source-device';
 import { confirmErase } from '../confirm';
 import type { Language } from '../../../shared/api';
+import type { Profile } from '../../../shared/profile';
+import { readProfile } from '../../services/profile';
 
-interface MediaFlags {
+export interface MediaFlags {
+  profile?: string;
   set?: string;
   iso?: string;
   usb?: string;
@@ -31,18 +37,42 @@ interface MediaFlags {
   timeout?: string;
   yes?: boolean;
   includeLoop?: boolean;
+  splitMedia?: string;
+}
+
+/**
+ * The flags with the profile's choices filled in where the command line is silent: the
+ * set is the one the profile's backup writes, the output its ISO. A typed option wins.
+ */
+export function mediaFlagsOf(o: MediaFlags, cmd: Command, profile: Profile | null): MediaFlags {
+  if (!profile) return o;
+  const typed = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+  const m = profile.media;
+  // The profile's output only when none is typed; a stick is never in a profile, so one is named here.
+  const typedOutput = Boolean(o.iso || o.usb || o.pxe);
+  return {
+    ...o,
+    set: o.set ?? (o.rescueOnly ? undefined : profile.backup.dest),
+    iso: o.iso ?? (typedOutput ? undefined : m.iso),
+    pxe: o.pxe ?? (typedOutput ? undefined : m.pxe),
+    embed: typed('embed') ? o.embed : m.embed && !o.rescueOnly,
+    lang: o.lang ?? m.lang,
+    kernel: o.kernel ?? m.kernel,
+  };
 }
 
 export const registerMedia: RegisterCommand = (program: Command, io, signal, setExitCode) => {
   program
     .command('media')
     .description(io.t('media:command.description'))
+    .option('--profile <file>', io.t('media:command.profile'))
     .option('--set <dir>', io.t('media:command.set'))
     .option('--iso <file>', io.t('media:command.iso'))
     .option('--usb <device>', io.t('media:command.usb'))
     .option('--pxe <dir>', io.t('media:command.pxe'))
     .option('--rescue-only', io.t('media:command.rescueOnly'))
     .option('--embed', io.t('media:command.embed'))
+    .option('--no-embed', io.t('media:command.noEmbed'))
     .option('--kernel <file>', io.t('media:command.kernel'))
     .option('--modules <dir>', io.t('media:command.modules'))
     .option('--append <args>', io.t('media:command.append'))
@@ -50,17 +80,22 @@ export const registerMedia: RegisterCommand = (program: Command, io, signal, set
     .option('--timeout <seconds>', io.t('media:command.timeout'))
     .option('--yes', io.t('media:command.yes'))
     .option('--include-loop', io.t('media:command.includeLoop'))
+    .option('--split-media <size>', io.t('media:command.splitMedia'))
     .option('--json', io.t('media:command.json'))
-    .action(async (o: MediaFlags) => {
+    .action(async (flags: MediaFlags, cmd: Command) => {
+      const profile = flags.profile ? readProfile(flags.profile) : null;
+      const o = mediaFlagsOf(flags, cmd, profile);
       const outputs = [o.iso, o.usb, o.pxe].filter(Boolean).length;
       const refuse = (field: string, reason: string) => {
         throw new LifeboatError('invalid-request', { field, reason }, `${field}: ${reason}`);
       };
+      if (outputs === 0 && profile?.media.kind === 'usb') refuse('--usb', io.t('media:profileNeedsUsb'));
       if (outputs !== 1) refuse('--iso/--usb/--pxe', io.t('media:needOutput'));
       if (!o.set && !o.rescueOnly) refuse('--set', io.t('media:needSet'));
       if (o.embed && !o.set) refuse('--embed', io.t('media:embedNeedsSet'));
       const timeout = o.timeout !== undefined ? Number(o.timeout) : undefined;
       if (timeout !== undefined && !(timeout >= 0 && timeout <= 600)) refuse('--timeout', '0…600');
+      if (o.splitMedia !== undefined && (!o.iso || !o.embed)) refuse('--split-media', io.t('media:splitNeedsIsoEmbed'));
 
       // A stick is erased: the same drive rules as flashing, checked before asking and
       // again (on a fresh scan) by the engine right before it writes.
@@ -99,6 +134,7 @@ export const registerMedia: RegisterCommand = (program: Command, io, signal, set
             append: o.append,
             lang: o.lang ?? io.lang,
             timeout,
+            splitMedia: o.splitMedia,
           },
           ctx,
         );
@@ -106,6 +142,7 @@ export const registerMedia: RegisterCommand = (program: Command, io, signal, set
         if (io.json) emitJson(io, { type: 'result', ...result });
         else {
           io.out(io.t('media:done', { path: result.path, size: formatBytes(result.bytes, io.lang), seconds: result.seconds.toFixed(1) }) + '\n');
+          for (const d of result.discs ?? []) io.out(io.t('media:disc', { index: d.index, count: result.discs!.length, path: d.path, label: d.label, size: formatBytes(d.bytes, io.lang), parts: d.parts }) + '\n');
           io.out(io.t('media:manifest', { path: result.manifestPath }) + '\n');
           io.out(io.t('media:sheetDone', { path: result.sheetPdfPath ?? result.sheetPath }) + '\n');
           if (result.missingTools.length) io.out(io.t('media:missingTools', { tools: result.missingTools.join(', ') }) + '\n');

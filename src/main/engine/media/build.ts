@@ -11,11 +11,14 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Language } from '../../../shared/api';
+import type { MadeDisc } from '../../../shared/media-make';
 import { LifeboatError } from '../../../shared/errors';
 import { throwIfCancelled, type JobContext } from '../job';
 import { isUnattended } from './bootcfg';
 import { buildInitramfs, type Compression, type InitramfsManifest } from './initramfs';
 import { buildIso } from './iso';
+import { buildDiscSet, checkSetFitsDiscs, type DiscImage } from './disc-set';
+import { discPath, parseDiscSize } from './split';
 import { buildPxe } from './pxe';
 import { buildUsb } from './usb';
 import { chooseKernel, type KernelChoice } from './kernel';
@@ -44,7 +47,15 @@ export interface MediaOptions {
   /** boot menu wait in seconds; default 5, and 0 for an unattended medium */
   timeout?: number;
   compression?: Compression;
+  /**
+   * With `iso` and `embed`: a set of discs of this size (`cd`, `dvd` or `300M`) instead
+   * of one ISO; FILE.iso becomes FILE-1.iso (boots), FILE-2.iso…
+   */
+  splitMedia?: string;
 }
+
+/** One disc of a disc set, as made (the shared MadeDisc, which the renderer sees). */
+export type MediaDisc = MadeDisc;
 
 export interface MediaResult {
   kind: 'iso' | 'pxe' | 'usb';
@@ -59,6 +70,8 @@ export interface MediaResult {
   /** programs the host lacks, so the rescue system lacks them too */
   missingTools: string[];
   missingModules: string[];
+  /** with `splitMedia`: every disc, disc 1 first (`path` is disc 1) */
+  discs?: MediaDisc[];
 }
 
 interface State {
@@ -70,6 +83,8 @@ interface State {
   set?: { files: number; bytes: number };
   initrd?: string;
   initramfs?: InitramfsManifest;
+  discBytes?: number;
+  discs?: DiscImage[];
 }
 
 export interface Stage {
@@ -116,6 +131,19 @@ export const ISO_STAGES: Stage[] = [
     id: '040-image',
     phase: 'media.image',
     async run(s) {
+      if (s.discBytes) {
+        s.discs = await buildDiscSet({
+          work: s.work,
+          kernel: s.kernel!.kernel,
+          initrd: s.initrd!,
+          menu: menuFor(s),
+          mediumId: randomBytes(6).toString('hex'),
+          setDir: s.opts.set!,
+          discBytes: s.discBytes,
+          spec: s.opts.splitMedia!,
+        });
+        return;
+      }
       await buildIso({
         work: s.work,
         kernel: s.kernel!.kernel,
@@ -169,13 +197,21 @@ export async function buildMedia(opts: MediaOptions, ctx: JobContext): Promise<M
   if (kind === 'usb' && !opts.usbGuard) throw new LifeboatError('invalid-request', { field: '--usb', reason: 'no drive guard' });
   if (opts.embed && !opts.set) throw new LifeboatError('invalid-request', { field: '--embed', reason: 'needs --set' });
   if (opts.embed && kind === 'pxe') throw new LifeboatError('invalid-request', { field: '--embed', reason: 'network boot files hold no set; use lifeboat.set=' });
+  let discBytes: number | undefined;
+  if (opts.splitMedia !== undefined) {
+    if (kind !== 'iso' || !opts.embed) throw new LifeboatError('invalid-request', { field: '--split-media', reason: 'needs --iso and --embed' });
+    discBytes = parseDiscSize(opts.splitMedia) ?? undefined;
+    if (!discBytes) throw new LifeboatError('invalid-request', { field: '--split-media', reason: 'cd, dvd or a size such as 300M' });
+    // A part too big for any disc is known from the manifest: refuse before the slow stages.
+    checkSetFitsDiscs(opts.set!, discBytes, opts.splitMedia);
+  }
   const out = kind === 'usb' ? opts.usb! : resolve((opts.iso ?? opts.pxe)!);
   if (kind === 'pxe' && existsSync(out) && readdirSync(out).length) throw new LifeboatError('dest-not-empty', { path: out });
   const t0 = Date.now();
   // The work folder sits next to the output so the final rename never crosses filesystems.
   const work = kind === 'usb' ? mkdtempSync(join(tmpdir(), 'lifeboat-media-')) : mkdtempSync(join(dirname(out), `.${basename(out)}.work-`));
   const tmpOut = join(work, kind === 'iso' ? 'image.iso' : 'pxe');
-  const state: State = { opts, work, out, tmpOut };
+  const state: State = { opts, work, out, tmpOut, discBytes };
   const stages: { id: string; seconds: number }[] = [];
   // A stick's manifest stays with the build log; the stick itself only holds what boots.
   const manifestPath = kind === 'usb' ? join(tmpdir(), `lifeboat-usb-${basename(out)}.manifest.json`) : `${out}.manifest.json`;
@@ -190,7 +226,8 @@ export async function buildMedia(opts: MediaOptions, ctx: JobContext): Promise<M
       ctx.log(`${stage.id}: ${seconds.toFixed(1)} s`);
     }
     throwIfCancelled(ctx.signal);
-    const bytes = kind === 'iso' ? statSync(tmpOut).size : kind === 'pxe' ? folderBytes(tmpOut) : statSync(state.initrd!).size + statSync(state.kernel!.kernel).size;
+    const discs = state.discs?.map((d) => ({ index: d.index, label: d.label, path: discPath(out, d.index), bytes: d.bytes, parts: d.parts }));
+    const bytes = discs ? discs.reduce((n, d) => n + d.bytes, 0) : kind === 'iso' ? statSync(tmpOut).size : kind === 'pxe' ? folderBytes(tmpOut) : statSync(state.initrd!).size + statSync(state.kernel!.kernel).size;
     const seconds = (Date.now() - t0) / 1000;
     const manifest = {
       kind,
@@ -203,15 +240,17 @@ export async function buildMedia(opts: MediaOptions, ctx: JobContext): Promise<M
       bootArgs: opts.append ?? '',
       lang: opts.lang,
       initramfs: state.initramfs,
+      ...(discs ? { discs } : {}),
     };
     writeFileSync(join(work, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     if (kind === 'pxe' && existsSync(out)) rmdirSync(out);
-    if (kind !== 'usb') renameSync(tmpOut, out);
+    if (state.discs) for (const d of state.discs) renameSync(d.file, discPath(out, d.index));
+    else if (kind !== 'usb') renameSync(tmpOut, out);
     renameSync(join(work, 'manifest.json'), manifestPath);
     const sheetPath = manifestPath.replace(/\.manifest\.json$/, '.recovery-sheet.html');
     const html = await renderRecoverySheet({
       lang: opts.lang,
-      media: { kind, path: out, bytes },
+      media: { kind, path: discs ? discs[0].path : out, bytes, discs },
       set: opts.set ? { dir: resolve(opts.set), manifest: readManifest(opts.set), embedded: Boolean(opts.embed), sums: readFileSync(join(opts.set, 'SHA256SUMS'), 'utf8') } : null,
       bootArgs: opts.append ?? '',
       created: new Date(),
@@ -222,7 +261,7 @@ export async function buildMedia(opts: MediaOptions, ctx: JobContext): Promise<M
     progress(ctx, 'media.done');
     return {
       kind,
-      path: out,
+      path: discs ? discs[0].path : out,
       bytes,
       seconds,
       manifestPath,
@@ -231,6 +270,7 @@ export async function buildMedia(opts: MediaOptions, ctx: JobContext): Promise<M
       stages,
       missingTools: state.initramfs!.missingTools.map((m) => m.name),
       missingModules: state.initramfs!.modules.missing,
+      ...(discs ? { discs } : {}),
     };
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -209,6 +209,8 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<InitramfsM
     tree.data('init', readAsset('init.sh'), 0o755);
     tree.data('etc/lifeboat/menu.sh', readAsset('menu.sh'), 0o755);
     tree.data('etc/lifeboat/lib.sh', readAsset('lib.sh'));
+    tree.data('etc/lifeboat/rehearsal.sh', readAsset('rehearsal.sh'));
+    tree.data('etc/lifeboat/read-parts.sh', readAsset('read-parts.sh'), 0o755);
     tree.data('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
     tree.data('etc/group', 'root:x:0:\n');
     tree.data('etc/profile', "export PATH=/usr/sbin:/usr/bin:/sbin:/bin\nPS1='lifeboat# '\n");

@@ -25,6 +25,8 @@ export interface IsoInput {
   initrd: string;
   /** a backup set folder to copy in as /lifeboat */
   embedSet?: string;
+  /** further xorriso graft points (`path/in/iso=host/file`): disc 1 of a disc set */
+  grafts?: string[];
   menu: Omit<BootMenuOptions, 'kernelPath' | 'initrdPath'>;
   /** a name unique to this medium, so GRUB finds its own files and not another disk's */
   mediumId: string;
@@ -33,6 +35,11 @@ export interface IsoInput {
 }
 
 export async function buildIso(input: IsoInput): Promise<void> {
+  await writeBootIso(await prepareBootTree(input), input);
+}
+
+/** The boot loaders' files and configuration, in `<work>/iso`; returns that folder. */
+export async function prepareBootTree(input: Pick<IsoInput, 'work' | 'menu' | 'mediumId'>): Promise<string> {
   const tree = join(input.work, 'iso');
   mkdirSync(join(tree, 'isolinux'), { recursive: true });
   mkdirSync(join(tree, 'boot/grub'), { recursive: true });
@@ -49,9 +56,14 @@ export async function buildIso(input: IsoInput): Promise<void> {
   writeFileSync(join(tree, 'boot/grub/grub.cfg'), grubCfg);
   const efiBin = await buildGrubEfi(input.work, grubCfg);
   await buildEfiImage(efiBin, join(tree, 'boot/grub/efi.img'));
+  return tree;
+}
 
+/** Writes the bootable image from a prepared tree, the kernel, the initramfs and the set. */
+export async function writeBootIso(tree: string, input: IsoInput): Promise<void> {
   const graft = [`boot/vmlinuz=${input.kernel}`, `boot/initrd.img=${input.initrd}`];
   if (input.embedSet) graft.push(`lifeboat=${input.embedSet}`);
+  graft.push(...(input.grafts ?? []));
   await run('xorriso', [
     '-as', 'mkisofs', '-quiet',
     '-o', input.out,
@@ -62,5 +74,20 @@ export async function buildIso(input: IsoInput): Promise<void> {
     '-no-emul-boot', '-boot-load-size', '4', '-boot-info-table',
     '-eltorito-alt-boot', '-e', 'boot/grub/efi.img', '-no-emul-boot', '-isohybrid-gpt-basdat',
     '-graft-points', tree, ...graft,
+  ]);
+}
+
+/** A graft point naming `source` as `path` on the disc (xorriso escapes `\\` and `=`). */
+export const graftPoint = (path: string, source: string) => `${graftEscape(path)}=${graftEscape(source)}`;
+const graftEscape = (s: string) => s.replace(/[\\=]/g, (c) => `\\${c}`);
+
+/** A disc that only holds files (the later discs of a disc set): no boot record. */
+export async function buildDataIso(input: { out: string; volid: string; grafts: string[] }): Promise<void> {
+  await run('xorriso', [
+    '-as', 'mkisofs', '-quiet',
+    '-o', input.out,
+    '-iso-level', '3', '-full-iso9660-filenames', '-rational-rock', '-joliet', '-joliet-long',
+    '-volid', input.volid,
+    '-graft-points', ...input.grafts,
   ]);
 }

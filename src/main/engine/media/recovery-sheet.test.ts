@@ -48,6 +48,13 @@ describe('recovery sheet', () => {
     expect(html).toContain('atelier&lt;script&gt;');
   });
 
+  it('lists every disc of a disc set with its label', async () => {
+    const discs = [1, 2].map((index) => ({ index, label: `LIFEBOAT_0A1B2C3D_${index}`, path: `/srv/backups/rescue-${index}.iso` }));
+    const html = await renderRecoverySheet({ ...input('fr'), media: { ...input('fr').media, path: discs[0].path, discs } });
+    expect(html).toContain('Disque 2 sur 2</th><td class="mono">LIFEBOAT_0A1B2C3D_2 — /srv/backups/rescue-2.iso');
+    expect(html).toContain('la restauration demande les suivants par leur étiquette');
+  });
+
   it('without a set, says the rescue system looks for one', async () => {
     const html = await renderRecoverySheet({ ...input('en'), set: null });
     expect(html).toContain('not on this medium (rescue system only)');

@@ -21,7 +21,7 @@ import { APP_VERSION } from '../../version';
 
 export interface SheetInput {
   lang: Language;
-  media: { kind: 'iso' | 'pxe' | 'usb'; path: string; bytes: number };
+  media: { kind: 'iso' | 'pxe' | 'usb'; path: string; bytes: number; discs?: { index: number; label: string; path: string }[] };
   /** the set the media restores, with its folder; null for rescue-only media */
   set: { dir: string; manifest: BackupSet; embedded: boolean; sums: string } | null;
   bootArgs: string;
@@ -43,6 +43,13 @@ function disksTable(t: TFunction, set: BackupSet, lang: string): string {
     }
   }
   return `<table><thead><tr><th>${esc(t('media:sheet.partition'))}</th><th>${esc(t('media:sheet.size'))}</th><th>${esc(t('media:sheet.fs'))}</th><th>${esc(t('media:sheet.mountpoint'))}</th><th>${esc(t('media:sheet.label'))}</th><th>UUID</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** A disc set: each disc with the label the rescue system asks for it by. */
+function discRows(t: TFunction, discs: { index: number; label: string; path: string }[] | undefined): string {
+  if (!discs || discs.length < 2) return '';
+  const rows = discs.map((d) => `<tr><th>${esc(t('media:sheet.disc', { index: d.index, count: discs.length }))}</th><td class="mono">${esc(d.label)} — ${esc(d.path)}</td></tr>`);
+  return rows.join('') + `<tr><td colspan="2">${esc(t('media:sheet.discsNote'))}</td></tr>`;
 }
 
 export async function renderRecoverySheet(input: SheetInput): Promise<string> {
@@ -82,6 +89,7 @@ pre{background:#f4f4f4;padding:.5em;white-space:pre-wrap}.lead{color:#444}ol li{
 <h2>${esc(t('media:sheet.where'))}</h2>
 <table><tbody>
 <tr><th>${esc(t(`media:sheet.media.${input.media.kind}`))}</th><td class="mono">${esc(input.media.path)}</td></tr>
+${discRows(t, input.media.discs)}
 <tr><th>${esc(t('media:sheet.mediaSize'))}</th><td>${esc(formatBytes(input.media.bytes, lang))}</td></tr>
 ${set ? `<tr><th>${esc(t('media:sheet.set'))}</th><td class="mono">${esc(set.dir)}${set.embedded ? ` — ${esc(t('media:sheet.embedded'))}` : ''}</td></tr><tr><th>${esc(t('media:sheet.setId'))}</th><td class="mono">${esc(set.manifest.id)}</td></tr><tr><th>${esc(t('media:sheet.setDate'))}</th><td>${esc(new Intl.DateTimeFormat(lang, { dateStyle: 'full', timeStyle: 'short' }).format(new Date(set.manifest.created)))}</td></tr>` : `<tr><th>${esc(t('media:sheet.set'))}</th><td>${esc(t('media:sheet.noSet'))}</td></tr>`}
 ${input.bootArgs ? `<tr><th>${esc(t('media:sheet.bootArgs'))}</th><td class="mono">${esc(input.bootArgs)}</td></tr>` : ''}

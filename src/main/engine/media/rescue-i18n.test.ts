@@ -22,8 +22,8 @@ describe('rescue messages for the shell', () => {
     expect(renderRescueMessages('fr')).toContain(`T_networkFailed='Aucune adresse réseau n’a été obtenue ; les partages réseau seront inaccessibles.'`);
   });
 
-  it('matches every `say` in init.sh and menu.sh to a key, with as many values as placeholders', () => {
-    const init = readAsset('init.sh') + readAsset('menu.sh');
+  it('matches every `say` in the rescue scripts to a key, with as many values as placeholders', () => {
+    const init = readAsset('init.sh') + readAsset('menu.sh') + readAsset('lib.sh') + readAsset('read-parts.sh');
     const keys = flatten(resources.en.rescue as never);
     const vars = new Map(Object.entries(keys).map(([k, v]) => [shellVar(k), placeholders(v).length]));
     const calls = [...init.matchAll(/\bsay (T_\w+)([^\n)]*)/g)];

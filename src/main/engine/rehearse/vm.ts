@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 
 export interface VmOptions {
@@ -34,6 +35,8 @@ export interface VmOptions {
   nic?: boolean;
   /** network boot: qemu's built-in TFTP serves this folder and the firmware boots `bootfile` */
   tftp?: { dir: string; bootfile: string };
+  /** a QEMU monitor on a unix socket, for `monitor()` (swapping the CD: `change ide1-cd0 FILE`) */
+  monitor?: boolean;
 }
 
 const OVMF_PAIRS = [
@@ -59,10 +62,13 @@ export class Vm {
   private readonly child: ChildProcess;
   private readonly scratch: string;
   private listeners: (() => void)[] = [];
+  private readonly monitorSocket: string | null;
 
   constructor(opts: VmOptions) {
     this.scratch = mkdtempSync(join(tmpdir(), 'lifeboat-vm-'));
-    const args = ['-m', String(opts.memoryMiB ?? 1024), '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-smp', '1'];
+    this.monitorSocket = opts.monitor ? join(this.scratch, 'monitor.sock') : null;
+    const monitor = this.monitorSocket ? `unix:${this.monitorSocket},server=on,wait=off` : 'none';
+    const args = ['-m', String(opts.memoryMiB ?? 1024), '-display', 'none', '-serial', 'stdio', '-monitor', monitor, '-no-reboot', '-smp', '1'];
     if (opts.uefi) {
       const fw = ovmf();
       if (!fw) throw new Error('OVMF firmware not found (install ovmf)');
@@ -131,6 +137,42 @@ export class Vm {
   /** Types text on the serial console. */
   send(text: string): void {
     this.child.stdin!.write(text);
+  }
+
+  /**
+   * Runs one QEMU monitor command (the VM needs `monitor: true`) and resolves with what
+   * the monitor printed after it, once it shows its prompt again.
+   */
+  monitor(command: string, timeoutMs = 10_000): Promise<string> {
+    const path = this.monitorSocket;
+    if (!path) return Promise.reject(new Error('this VM has no monitor (monitor: true)'));
+    return new Promise((resolve, reject) => {
+      const sock = connect(path);
+      let text = '';
+      let sent = false;
+      const timer = setTimeout(() => {
+        sock.destroy();
+        reject(new Error(`monitor: no answer to “${command}”: ${text}`));
+      }, timeoutMs);
+      sock.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      sock.on('data', (d) => {
+        text += d.toString('utf8');
+        if (!text.endsWith('(qemu) ')) return;
+        if (!sent) {
+          sent = true;
+          text = '';
+          sock.write(command + '\n');
+          return;
+        }
+        clearTimeout(timer);
+        sock.end();
+        // the monitor echoes the command line first
+        resolve(text.replace(/\r/g, '').split('\n').slice(1, -1).join('\n'));
+      });
+    });
   }
 
   tail(chars = 3000): string {

@@ -94,6 +94,23 @@ describe.skipIf(!hasDash)('renderShell, run with dash (skipped when dash is miss
     expect(existsSync(join(dir, 'NEVER'))).toBe(false);
   });
 
+  it.skipIf(!hasDash)('a stage cut off by SIGPIPE is not a failure when the next one succeeds: tar stops at its end marker, before a large record\'s padding', () => {
+    const dir = scratchDir();
+    const set = join(dir, 'set dir');
+    mkdirSync(join(dir, 'src'));
+    mkdirSync(set);
+    writeFileSync(join(dir, 'src', 'file'), 'content\n');
+    // 256-block records: the archive ends with ~128 KiB of zeros that tar never reads
+    execFileSync('sh', ['-c', 'tar -C "$1" --blocking-factor=256 -cf - . | gzip -c >"$2"', 'sh', join(dir, 'src'), join(set, 'part one.000')]);
+    const plan = harmlessPlan(dir);
+    plan.steps = plan.steps.filter((s) => s.id === 'mkdir.1' || s.id === 'extract.1');
+    const extract = plan.steps[1]!.argv as { pipeline: string[][]; input: string[] };
+    extract.input = [join(set, 'part one.000')];
+    const res = spawnSync('dash', ['-c', renderShell(plan)], { cwd: dir, encoding: 'utf8' });
+    expect(res.status, res.stdout + res.stderr).toBe(0);
+    expect(readFileSync(join(dir, HOSTILE, 'file'), 'utf8')).toBe('content\n');
+  });
+
   it('renders a compiled plan that dash parses, with the set folder as a variable when asked', () => {
     const p = compilePlan(setAround(recordedLayout('gpt')), {
       setDir: "/media/it's set",

@@ -63,6 +63,14 @@ export function renderShell(plan: RestorePlan, opts: RenderOptions = {}): string
     `# Targets (ERASED): ${plan.targets.map((t) => `${oneLine(t.device)} (${t.sizeBytes} bytes)`).join(', ')}`,
     'set -eu',
     `LIFEBOAT_SET=\${LIFEBOAT_SET:-${shq(plan.setDir)}}`,
+    ...(opts.setVariable
+      ? [
+          '# a set spread over several discs: the rescue system names a reader (LIFEBOAT_READ_PARTS) that',
+          '# checks the parts on the disc at hand, and reads each part from its disc, asking for it by label',
+          'lb_cat() { if [ -n "${LIFEBOAT_READ_PARTS:-}" ]; then "$LIFEBOAT_READ_PARTS" "$@"; else cat "$@"; fi; }',
+          'lb_sums() { if [ -n "${LIFEBOAT_READ_PARTS:-}" ]; then "$LIFEBOAT_READ_PARTS" --check; else sha256sum -c -; fi; }',
+        ]
+      : []),
     ...(opts.targetVariables
       ? [
           ...disks.map((d) => `${d.v}=\${${d.v}:-${shq(d.device)}}`),
@@ -89,9 +97,9 @@ export function renderShell(plan: RestorePlan, opts: RenderOptions = {}): string
     out.push(`# ${i + 1}. ${s.title.key} ${oneLine(JSON.stringify(s.title.params))}`);
     out.push(`lb_n=${i + 1}; lb_id=${s.id}`);
     out.push(`echo 'LIFEBOAT-STEP ${i + 1}/${total} ${s.id}'`);
-    let line = commandLine(Array.isArray(s.argv) || !('sh' in s.argv) ? s : { ...s, argv: { sh: inSnippet(s.argv.sh) } }, word, stdinOf(s));
+    let line = commandLine(Array.isArray(s.argv) || !('sh' in s.argv) ? s : { ...s, argv: { sh: inSnippet(s.argv.sh) } }, word, stdinOf(s), opts.setVariable ? 'lb_cat' : 'cat');
     // the checksum list then names parts relative to the set
-    if (opts.setVariable && s.native === 'verify-parts') line = `( cd "$LIFEBOAT_SET" && ${line} )`;
+    if (opts.setVariable && s.native === 'verify-parts') line = `( cd "$LIFEBOAT_SET" && printf '%s' ${shq(stdinOf(s)!)} | lb_sums )`;
     if (s.okExitCodes && !(s.okExitCodes.length === 1 && s.okExitCodes[0] === 0)) {
       out.push(`lb_rc=0; ${line} || lb_rc=$?`);
       out.push(`case $lb_rc in ${s.okExitCodes.join('|')}) ;; *) exit "$lb_rc" ;; esac`);
@@ -106,7 +114,7 @@ export function renderShell(plan: RestorePlan, opts: RenderOptions = {}): string
  * One step as a sh command line: what the script runs and what the UI and
  * `restore --dry-run` show ("show the assembled commands").
  */
-export function commandLine(s: RestoreStep, word: (w: string) => string = shq, input: string | undefined = s.stdin): string {
+export function commandLine(s: RestoreStep, word: (w: string) => string = shq, input: string | undefined = s.stdin, cat = 'cat'): string {
   const argv = (a: string[]) => a.map(word).join(' ');
   const cmd = s.argv;
   let line: string;
@@ -114,8 +122,12 @@ export function commandLine(s: RestoreStep, word: (w: string) => string = shq, i
   else if ('sh' in cmd) line = `( ${cmd.sh} )`;
   else {
     // dash has no pipefail: each stage records its own failure, checked after the pipeline
-    const stages = [`cat ${cmd.input.map(word).join(' ')}`, ...cmd.pipeline.map(argv)];
-    line = [': >"$lb_pipe"', stages.map((st, k) => (k === stages.length - 1 ? st : `{ ${st} || echo "stage ${k + 1}: $?" >>"$lb_pipe"; }`)).join(' | ')].join('; ');
+    // `cat` reads the parts; the rescue script names its own reader (lb_cat) for disc sets
+    const stages = [`${cat} ${cmd.input.map(word).join(' ')}`, ...cmd.pipeline.map(argv)];
+    // …except SIGPIPE (141): it only says the next stage stopped reading, as tar does at the
+    // archive's end marker, before the zero padding of its last record (up to a record of
+    // 128 KiB, more than a pipe holds); whether that stage got all it needed, its own status says
+    line = [': >"$lb_pipe"', stages.map((st, k) => (k === stages.length - 1 ? st : `{ ${st} || { lb_s=$?; [ "$lb_s" -eq 141 ] || echo "stage ${k + 1}: $lb_s" >>"$lb_pipe"; }; }`)).join(' | ')].join('; ');
     line += `; if [ -s "$lb_pipe" ]; then cat "$lb_pipe" >&2; exit 1; fi`;
   }
   if (input !== undefined) line = `printf '%s' ${shq(input)} | ${line}`;
