@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { closeSync, cpSync, existsSync, openSync, readdirSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir, type LoopDevice } from '../util/loop';
 import { runBackup } from '../../src/main/engine/backup/backup';
@@ -107,6 +107,34 @@ describe.skipIf(why !== null)(`rehearsal: back up, restore from the rescue media
     expect(r.code, JSON.stringify(r.lines.slice(-3))).toBe(0);
     expect(result).toMatchObject({ ok: true, setEmbedded: false });
   }, 2 * BOOT_MS + 120_000);
+
+  it('lifeboat rehearse: a system whose boot entries name no serial console (like a desktop) still proves itself (exit 0)', async () => {
+    // The same system made desktop-like: GRUB starts the kernel without console=ttyS0, and
+    // the serial getty starts only when the kernel names that console, as systemd's
+    // getty generator does. Booted as it is, nothing would ever reach the serial line.
+    const root = join(work, 'root-desktop');
+    mkdirSync(root, { recursive: true });
+    sh('partx -a "$1" 2>/dev/null || true; mount "$1"p2 "$2"', source!.device, root);
+    const cfg = join(root, 'boot/grub/grub.cfg');
+    const inittab = join(root, 'etc/inittab');
+    const [cfgBefore, inittabBefore] = [readFileSync(cfg, 'utf8'), readFileSync(inittab, 'utf8')];
+    try {
+      writeFileSync(cfg, cfgBefore.replace(' console=ttyS0,115200', ''));
+      writeFileSync(
+        inittab,
+        inittabBefore.replace(/^ttyS0::respawn:.*$/m, "ttyS0::respawn:/bin/sh -c '/bin/busybox grep -q console=ttyS0 /proc/cmdline && exec /bin/getty -L 115200 ttyS0 vt100; exec /bin/busybox sleep 100000'"),
+      );
+      expect(readFileSync(cfg, 'utf8')).not.toContain('console=ttyS0');
+      await runBackup({ dest: join(work, 'set-desktop'), root, compress: 'zstd' }, createJobContext('backup'));
+    } finally {
+      writeFileSync(cfg, cfgBefore);
+      writeFileSync(inittab, inittabBefore);
+      sh('umount "$1"; partx -d "$2" 2>/dev/null || true', root, source!.device);
+    }
+    const r = await cli(['rehearse', '--set', join(work, 'set-desktop'), '--media', rescueOnly, '--timeout', '180', '--json']);
+    expect(r.code, JSON.stringify(r.lines.slice(-3))).toBe(0);
+    expect(r.lines.find((l) => l.type === 'result')).toMatchObject({ ok: true, setEmbedded: false });
+  }, 2 * BOOT_MS + 180_000);
 
   it('lifeboat rehearse refuses missing media (exit 2) and a folder that is not a set', async () => {
     expect((await cli(['rehearse', '--set', join(work, 'set'), '--media', join(work, 'nope.iso'), '--json'])).code).toBe(2);

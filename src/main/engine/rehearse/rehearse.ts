@@ -4,7 +4,8 @@
  * It boots the rescue media's own kernel and initramfs in qemu (software emulation when
  * KVM is missing) with blank virtual disks the size of the recorded ones and the
  * unattended arguments, waits for `LIFEBOAT-RESTORE-OK`, then boots the first restored
- * disk on its own and waits for a login prompt on the serial console. Nothing on the
+ * disk on its own — under UEFI firmware (OVMF) when the set records a system that starts
+ * that way — and waits for a login prompt on the serial console. Nothing on the
  * host's disks is touched: the virtual disks are sparse files in a scratch folder,
  * removed at the end.
  *
@@ -12,6 +13,11 @@
  * boot menu) so the unattended arguments can be given whatever the menu says; the set
  * is read from the ISO when it is embedded, otherwise from the set folder handed to the
  * machine as a read-only virtual FAT disk.
+ *
+ * `lifeboat.rehearsal=1` has the rescue system add the serial console to the restored
+ * disks' GRUB kernel lines (assets/rescue/rehearsal.sh): a desktop's boot entries name no
+ * serial console, so its kernel and getty would otherwise never reach the only screen
+ * this VM has, and every rehearsal of a real system would end in a timeout.
  */
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +26,7 @@ import { LifeboatError } from '../../../shared/errors';
 import { throwIfCancelled, type JobContext } from '../job';
 import { run } from '../run';
 import { readManifest } from '../set/read';
-import { hasQemu, Vm } from './vm';
+import { hasQemu, ovmf, Vm } from './vm';
 
 export interface RehearseOptions {
   setDir: string;
@@ -58,6 +64,13 @@ export async function rehearse(ctx: JobContext, opts: RehearseOptions): Promise<
   const set = readManifest(opts.setDir);
   if (!existsSync(opts.media) || !statSync(opts.media).isFile()) throw new LifeboatError('image-missing', { path: opts.media });
   if (set.layout.disks.length === 0) throw new LifeboatError('set-invalid', { path: opts.setDir, detail: 'no disk recorded' });
+  // A system that starts through UEFI has its restored disk booted under UEFI: started by the
+  // BIOS, that disk (an ESP, no BIOS boot code) would fail where its machine would not. The
+  // rescue machine itself stays on the BIOS: qemu's direct kernel boot under OVMF leaves the
+  // IDE CD unseen by Linux (no sr0, so no embedded set), and the restore does not depend on
+  // the firmware it runs under (GRUB for UEFI falls back to the removable path, no NVRAM).
+  const uefi = set.layout.boot.firmware === 'uefi';
+  if (uefi && !ovmf()) throw new LifeboatError('rehearse-needs-ovmf');
   const timeoutMs = (opts.timeoutSeconds ?? 600) * 1000;
   const started = Date.now();
   const work = mkdtempSync(join(tmpdir(), 'lifeboat-rehearse-'));
@@ -86,7 +99,7 @@ export async function rehearse(ctx: JobContext, opts: RehearseOptions): Promise<
       // The set, when not inside the ISO, as a read-only FAT disk of the set folder.
       readOnlyFolder: setEmbedded ? undefined : opts.setDir,
       memoryMiB: opts.memoryMiB ?? 1024,
-      append: `console=ttyS0,115200 quiet lifeboat.restore=auto lifeboat.target=${targets} lifeboat.poweroff=1`,
+      append: `console=ttyS0,115200 quiet lifeboat.restore=auto lifeboat.target=${targets} lifeboat.poweroff=1 lifeboat.rehearsal=1`,
     });
     vms.push(rescue);
     let seenSteps = 0;
@@ -119,7 +132,7 @@ export async function rehearse(ctx: JobContext, opts: RehearseOptions): Promise<
 
     ctx.progress({ phase: 'rehearse.boot', bytes: 0, total: null, speed: null, eta: null });
     const bootStarted = Date.now();
-    const restored = new Vm({ disk: disks[0], memoryMiB: opts.memoryMiB ?? 1024 });
+    const restored = new Vm({ disk: disks[0], uefi, memoryMiB: opts.memoryMiB ?? 1024 });
     vms.push(restored);
     await restored.waitFor(LOGIN, timeoutMs).catch((err: Error) => {
       throwIfCancelled(ctx.signal);
