@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { cleanupScratch, isRoot, scratchDir } from '../test/util/loop';
+import { canUseLoop, cleanupScratch, isRoot, makeLoop, scratchDir } from '../test/util/loop';
 import { hasChromium, launch, shot } from './support/browser';
 import { startHost, type RunningHost } from './support/host';
 
@@ -38,6 +38,8 @@ const skipReason = !isRoot
 if (skipReason) console.warn(`media e2e skipped: ${skipReason}`);
 
 /** A small installed-looking system: config, a user's files, and what the defaults leave out. */
+const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 function makeRoot(dir: string, bigBytes = 0): string {
   const root = join(dir, 'root');
   for (const d of ['etc', 'home/alice/.cache', 'tmp', 'var/tmp', 'srv']) mkdirSync(join(root, d), { recursive: true });
@@ -82,21 +84,33 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
 
   async function open(lang: 'en' | 'fr'): Promise<Page> {
     host = await startHost({ home, lang: lang === 'fr' ? 'fr_FR.UTF-8' : 'en_US.UTF-8' });
-    page = await browser.newPage({ viewport: { width: 1000, height: 760 } });
+    // Clipboard permissions: the Review step's Copy button is checked by reading the clipboard back.
+    page = await browser.newPage({ viewport: { width: 1000, height: 760 }, permissions: ['clipboard-read', 'clipboard-write'] });
     page.on('pageerror', (err) => console.error('page error:', err));
     await page.goto(host.url);
     return page;
   }
 
-  /** Source → Backup → Rescue, leaving the Rescue step ready to start. */
+  /** Source → Backup → Rescue → Review, leaving the Review step ready to start. */
   async function throughOptions(
     p: Page,
     lang: 'en' | 'fr',
-    o: { root: string; dest: string; shots: boolean; compress?: string; level?: string; embed?: boolean; browse?: string },
+    o: {
+      root: string;
+      dest: string;
+      /** every screen, none, or only those named (numbered from `firstShot`) */
+      shots: boolean | string[];
+      firstShot?: number;
+      compress?: string;
+      level?: string;
+      embed?: boolean;
+      browse?: string;
+      stick?: string;
+    },
   ): Promise<number> {
-    let n = 1;
+    let n = o.firstShot ?? 1;
     const snap = async (name: string) => {
-      if (o.shots) await shot(p, lang, n++, `media-${name}`);
+      if (o.shots === true || (Array.isArray(o.shots) && o.shots.includes(name))) await shot(p, lang, n++, `media-${name}`);
     };
     await p.getByTestId('journey-media').waitFor();
     await snap('home');
@@ -145,15 +159,51 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
     await p.getByTestId('doctor').waitFor({ timeout: 30_000 });
     if ((await p.getByTestId('doctor').getAttribute('data-ok')) === 'false') {
       expect(await p.locator('[data-testid=doctor-missing][data-id=kernel][data-needed=true]').count()).toBe(1);
-      expect(await p.getByTestId('start').isDisabled()).toBe(true);
+      expect(await p.getByTestId('rescue-next').isDisabled()).toBe(true);
       await snap('rescue-doctor');
       await p.getByTestId('kernel-path').fill(kernel);
       await p.getByTestId('kernel-check').click();
       await p.locator('[data-testid=doctor][data-ok=true]').waitFor({ timeout: 30_000 });
     }
     expect(await p.getByTestId('rescue-lang').inputValue()).toBe(lang);
+    if (o.stick) {
+      // A stick: chosen from the drive list, where the system's own disks never appear.
+      await p.getByTestId('kind-usb').check();
+      expect(await p.getByTestId('rescue-next').isDisabled()).toBe(true);
+      const row = p.locator(`[data-testid=stick][data-device="${o.stick}"]`);
+      await row.waitFor({ timeout: 30_000 });
+      await row.locator('input').check();
+      await p.locator('[data-testid=doctor][data-ok=true]').waitFor({ timeout: 30_000 });
+    }
+    expect(await p.getByTestId('rescue-next').isEnabled()).toBe(true);
+    await snap(o.stick ? 'rescue-usb' : 'rescue');
+
+    await p.getByTestId('rescue-next').click();
+    await p.getByTestId('step-review').waitFor();
+    expect(await p.getByTestId('summary-dest').textContent()).toBe(o.dest);
+    if (!o.stick) expect(await p.getByTestId('summary-iso').textContent()).toBe(`${o.dest}-rescue.iso`);
+    expect(await p.getByTestId('summary-exclude').allTextContents()).toEqual(['*.bak']);
+    // The equivalent commands, one option per line: the set's folder and the user's pattern, quoted for a shell.
+    const text = (await p.getByTestId('cli-lines').textContent())!;
+    const [backupLine, mediaLine] = text.split(' &&\n');
+    expect(backupLine.startsWith(`lifeboat backup \\\n  --root ${o.root} \\\n  --dest ${o.dest} \\\n  --compress ${o.compress ?? 'zstd'} \\\n`)).toBe(true);
+    expect(backupLine).toContain("\n  '--exclude=*.bak'");
+    // /var/tmp/* was taken out of the defaults: the kept ones are written out, it is not.
+    expect(backupLine).toContain("\n  '--exclude=/tmp/*' \\\n");
+    expect(backupLine).not.toContain('/var/tmp/*');
+    expect(backupLine.endsWith('\n  --no-default-excludes')).toBe(true);
+    const embedFlag = o.embed === false ? '--no-embed' : '--embed';
+    const output = o.stick ? `--usb ${esc(o.stick)} \\\\\n  --include-loop` : `--iso ${esc(o.dest)}-rescue\\.iso`;
+    expect(mediaLine).toMatch(new RegExp(`^lifeboat media \\\\\n  --set ${esc(o.dest)} \\\\\n  ${output} \\\\\n  ${embedFlag} \\\\\n  --lang ${lang}( \\\\\n  --kernel ${esc(kernel)})?$`));
+    if (o.stick) {
+      // Erasing waits for the user's word, given after reading the device's name, model and size.
+      expect(await p.getByTestId('usb-erase').textContent()).toContain(o.stick);
+      expect(await p.getByTestId('start').isDisabled()).toBe(true);
+      await snap('review-usb');
+      await p.getByTestId('usb-confirm').check();
+    }
     expect(await p.getByTestId('start').isEnabled()).toBe(true);
-    await snap('rescue');
+    if (!o.stick) await snap('review');
     return n;
   }
 
@@ -162,7 +212,7 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
     return { status: r.status, out: r.stdout + r.stderr };
   }
 
-  /** Runs the job from the Rescue step to the Done screen; answers the next screenshot's number. */
+  /** Runs the job from the Review step to the Done screen; answers the next screenshot's number. */
   async function runToDone(p: Page, lang: 'en' | 'fr', firstShot: number): Promise<number> {
     await p.getByTestId('start').click();
     await p.getByTestId('step-running').waitFor();
@@ -243,7 +293,25 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
     const dest = join(out, name);
     const p = await open('en');
     await p.getByRole('heading', { name: 'What do you want to do?' }).waitFor();
-    const next = await runToDone(p, 'en', await throughOptions(p, 'en', { root, dest, shots: true, browse: 'backups' }));
+    let n = await throughOptions(p, 'en', { root, dest, shots: true, browse: 'backups' });
+
+    // Copy puts exactly the lines shown on the clipboard.
+    await p.getByTestId('cli-copy').click();
+    await p.locator('[data-testid=cli-copy][data-state=copied]').waitFor();
+    // In the page, where the clipboard lives (this file is type-checked without the DOM library).
+    expect(await p.evaluate('navigator.clipboard.readText()')).toBe(await p.getByTestId('cli-lines').textContent());
+    // Save the profile where offered (beside the set); it is the versioned file the CLI reads.
+    const profile = `${dest}-profile.json`;
+    expect(await p.getByTestId('profile-path').inputValue()).toBe(profile);
+    await p.getByTestId('profile-save').click();
+    await p.getByTestId('profile-saved').waitFor();
+    expect(await p.getByTestId('profile-command').textContent()).toBe(`lifeboat backup --profile ${profile} && lifeboat media --profile ${profile}`);
+    const saved = JSON.parse(readFileSync(profile, 'utf8')) as { lifeboat: string; version: number; backup: { root: string; dest: string; excludes: string[] }; media: { iso: string } };
+    expect(saved).toMatchObject({ lifeboat: 'profile', version: 1, backup: { root, dest }, media: { iso: `${dest}-rescue.iso` } });
+    expect(saved.backup.excludes).toContain('*.bak');
+    await shot(p, 'en', n++, 'media-review-saved');
+    // The profile beside the set must not stop the set's folder from being new: it is a file next to it.
+    const next = await runToDone(p, 'en', n);
 
     expect(await p.getByTestId('set-path').textContent()).toBe(dest);
     expect(await p.getByTestId('set-sums').textContent()).toBe(`${dest}/SHA256SUMS`);
@@ -264,6 +332,7 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
     // The recovery sheet goes beside the ISO; its PDF is printed by Chromium, which this test requires.
     expect(readdirSync(out).sort()).toEqual([
       name,
+      `${name}-profile.json`,
       `${name}-rescue.iso`,
       `${name}-rescue.iso.manifest.json`,
       `${name}-rescue.iso.recovery-sheet.html`,
@@ -290,7 +359,36 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
     const dest = join(work, 'sauvegarde');
     const p = await open('fr');
     await p.getByRole('heading', { name: 'Que voulez-vous faire ?' }).waitFor();
-    const next = await runToDone(p, 'fr', await throughOptions(p, 'fr', { root, dest, shots: true, compress: 'gzip', embed: false }));
+    let n = await throughOptions(p, 'fr', { root, dest, shots: true, compress: 'gzip', embed: false });
+    // A file that is not a profile is refused in words, and nothing changes.
+    const notProfile = join(work, 'notes.json');
+    writeFileSync(notProfile, '{"hello": "world"}');
+    await p.getByTestId('profile-path').fill(notProfile);
+    await p.getByTestId('profile-load').click();
+    const refusedProfile = p.getByTestId('profile-error');
+    await refusedProfile.waitFor();
+    expect(await refusedProfile.getAttribute('data-code')).toBe('profile-not-profile');
+    expect(await refusedProfile.textContent()).toBe(`« ${notProfile} » n’est pas un profil Lifeboat (un fichier JSON qui commence par {"lifeboat": "profile"}).`);
+    await shot(p, 'fr', n++, 'media-review-bad-profile');
+    // Saved, changed on another screen, loaded back: the choices of the file return.
+    const profile = join(work, 'profil.json');
+    await p.getByTestId('profile-path').fill(profile);
+    await p.getByTestId('profile-save').click();
+    await p.getByTestId('profile-saved').waitFor();
+    const linesBefore = await p.getByTestId('cli-lines').textContent();
+    await p.getByTestId('step-review').getByRole('button', { name: 'Retour' }).click();
+    await p.getByTestId('embed').check();
+    await p.getByTestId('rescue-next').click();
+    expect(await p.getByTestId('summary-embed').textContent()).toBe('oui : un seul fichier contient tout');
+    await p.getByTestId('profile-path').fill(profile);
+    await p.getByTestId('profile-load').click();
+    await p.getByTestId('profile-loaded').waitFor();
+    expect(await p.getByTestId('profile-loaded').textContent()).toBe(`Choix chargés depuis ${profile}.`);
+    expect(await p.getByTestId('summary-embed').textContent()).toBe('non : gardez le dossier du jeu avec l’ISO');
+    expect(await p.getByTestId('cli-lines').textContent()).toBe(linesBefore);
+    await p.locator('[data-testid=start]:not([disabled])').waitFor();
+    await shot(p, 'fr', n++, 'media-review-loaded');
+    const next = await runToDone(p, 'fr', n);
     expect(await p.getByTestId('done-title').textContent()).toBe('Vos supports de secours sont prêts');
     expect(await p.getByTestId('unattended-args').textContent()).toBe('lifeboat.restore=auto lifeboat.target=/dev/sdX lifeboat.poweroff=1');
     // Not embedded: the screen says where the rescue system will look for the set.
@@ -312,6 +410,107 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
     } else await p.getByTestId('rehearse-no-qemu').waitFor();
   }, 420_000);
 
+  it.skipIf(!canUseLoop())('puts the rescue system and the set on a USB stick (a loop device), in English', async () => {
+    const work = join(dir, 'usb');
+    mkdirSync(work);
+    const root = makeRoot(work);
+    const dest = join(work, 'set');
+    const stick = makeLoop(512 * 2 ** 20);
+    try {
+      writeFileSync(stick.device, Buffer.alloc(2 ** 20, 0x5a));
+      const p = await open('en');
+      await p.getByRole('heading', { name: 'What do you want to do?' }).waitFor();
+      // Shots numbered after the ISO journey's screens, under names of their own.
+      const n = await throughOptions(p, 'en', { root, dest, shots: ['rescue-usb', 'review-usb'], firstShot: 20, stick: stick.device });
+      expect(await p.getByTestId('summary-usb').textContent()).toContain(stick.device);
+      await shot(p, 'en', n, 'media-review-usb-confirmed');
+      await p.getByTestId('start').click();
+      await p.getByTestId('step-running').waitFor();
+      await p.getByTestId('step-done').waitFor({ timeout: 180_000 });
+      expect(await p.getByTestId('step-done').getAttribute('data-outcome'), await p.getByTestId('step-done').innerText()).toBe('done');
+      expect(await p.getByTestId('usb-result-path').textContent()).toBe(stick.device);
+      await shot(p, 'en', n + 1, 'media-done-usb');
+      // No rehearsal and no "write to a stick" for a stick: both take an ISO.
+      expect(await p.getByTestId('rehearse').count()).toBe(0);
+      expect(await p.getByTestId('write-stick').count()).toBe(0);
+      // The stick was really written: a GPT with an EFI system partition and a data partition.
+      const table = JSON.parse(execFileSync('sfdisk', ['--json', stick.device], { encoding: 'utf8' })).partitiontable;
+      expect(table.label).toBe('gpt');
+      expect(table.partitions.map((x: { type: string }) => x.type)).toContain('C12A7328-F81F-11D2-BA4B-00A0C93EC93B');
+      expect(table.partitions.length).toBeGreaterThanOrEqual(2);
+      expect(cli(['verify', dest, '--json']).status).toBe(0);
+    } finally {
+      try {
+        execFileSync('partx', ['-d', stick.device], { stdio: 'ignore' });
+      } catch {
+        /* no partitions known */
+      }
+      stick.detach();
+    }
+  }, 300_000);
+
+  it.each(['en', 'fr'] as const)('leaves out a folder ticked in the tree of the root, with sizes and the estimate (%s)', async (lang) => {
+    const work = join(dir, `tree-${lang}`);
+    mkdirSync(work);
+    const root = makeRoot(work);
+    const dest = join(work, 'set');
+    const p = await open(lang);
+    await p.getByTestId('journey-media').click();
+    await p.getByTestId('source-other').check();
+    await p.getByTestId('root-path').fill(root);
+    await p.getByTestId('inventory-read').click();
+    await p.getByTestId('inventory').waitFor({ timeout: 30_000 });
+    await p.getByTestId('source-next').click();
+    await p.getByTestId('step-backup').waitFor();
+    await p.getByTestId('dest-path').fill(dest);
+    // The root's folders with their sizes, measured by the helper; /tmp is left out by its chip.
+    const folder = (path: string) => p.locator(`[data-testid=folder][data-path="${path}"]`);
+    await folder('/home').waitFor({ timeout: 30_000 });
+    const homeBytes = Number(await folder('/home').getByTestId('folder-size').first().getAttribute('data-bytes'));
+    expect(homeBytes).toBe(18_000 + 2 * 1024 * 1024 + 'left out by the user'.length + 'left out by default'.length);
+    expect(await folder('/tmp').getAttribute('data-by')).toBe('default');
+    expect(await folder('/tmp').locator('input').isDisabled()).toBe(true);
+    // The chip put back: /tmp counts again; taken out again: it is left out again.
+    const tmpChip = p.locator('[data-testid=default-exclude][data-pattern="/tmp/*"]');
+    await tmpChip.getByRole('button').click();
+    await p.locator('[data-testid=folder][data-path="/tmp"][data-excluded=false]').waitFor();
+    await tmpChip.getByRole('button').click();
+    await p.locator('[data-testid=folder][data-path="/tmp"][data-by=default]').waitFor();
+    // The folders the rules reach into (/var for /var/tmp/*, each user's for the caches) are measured too.
+    const estimate = p.locator('[data-testid=size-estimate][data-measuring=false]');
+    await estimate.waitFor({ timeout: 30_000 });
+    const before = Number(await estimate.getAttribute('data-bytes'));
+    expect(before).toBe(31 + 18_000 + 2 * 1024 * 1024 + 'left out by the user'.length);
+    // Opened, /home shows alice; her cache is left out by default, the rest is hers to tick.
+    await folder('/home').getByTestId('folder-open').first().click();
+    await folder('/home/alice').waitFor({ timeout: 30_000 });
+    await folder('/home/alice').getByTestId('folder-open').first().click();
+    await p.locator('[data-testid=folder][data-path="/home/alice/.cache"][data-by=default]').waitFor({ timeout: 30_000 });
+    await folder('/home/alice').locator('input').first().check();
+    await p.locator('[data-testid=user-exclude][data-pattern="/home/alice/*"]').waitFor();
+    // Debounced: the estimate drops by alice's files (her cache was already left out): /etc is what remains.
+    const dropped = before - (homeBytes - 'left out by default'.length);
+    expect(dropped).toBe(31);
+    await p.locator(`[data-testid=size-estimate][data-bytes="${dropped}"]`).waitFor({ timeout: 5000 });
+    expect(await folder('/home/alice/.cache').getAttribute('data-by')).toBe('parent');
+    await estimate.scrollIntoViewIfNeeded();
+    await shot(p, lang, 30, 'media-tree');
+
+    await p.getByTestId('backup-next').click();
+    await p.getByTestId('step-rescue').waitFor();
+    await p.getByTestId('doctor').waitFor({ timeout: 30_000 });
+    if ((await p.getByTestId('doctor').getAttribute('data-ok')) === 'false') {
+      await p.getByTestId('kernel-path').fill(kernel);
+      await p.getByTestId('kernel-check').click();
+      await p.locator('[data-testid=doctor][data-ok=true]').waitFor({ timeout: 30_000 });
+    }
+    await p.getByTestId('rescue-next').click();
+    await p.getByTestId('step-review').waitFor();
+    expect(await p.getByTestId('summary-exclude').allTextContents()).toEqual(['/home/alice/*']);
+    expect(await p.getByTestId('cli-lines').textContent()).toContain("\n  '--exclude=/home/alice/*'");
+    await shot(p, lang, 31, 'media-review-tree');
+  }, 120_000);
+
   it('cancels mid-backup, in French, and leaves nothing incomplete', async () => {
     const work = join(dir, 'cancel');
     mkdirSync(work);
@@ -328,17 +527,17 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
     await refused.waitFor();
     expect(await refused.getAttribute('data-code')).toBe('dest-not-empty');
     expect(await refused.textContent()).toContain(dest);
-    await shot(p, 'fr', 7, 'media-refused');
+    await shot(p, 'fr', 20, 'media-refused');
     rmSync(join(dest, 'old.txt'));
     await p.getByTestId('start').click();
     await p.locator('[data-testid=step-running][data-phase="backup.archive"]').waitFor({ timeout: 30_000 });
     await p.getByTestId('cancel').click();
-    await shot(p, 'fr', 8, 'media-cancel-confirm');
+    await shot(p, 'fr', 21, 'media-cancel-confirm');
     await p.getByTestId('cancel-yes').click();
     await p.getByTestId('step-done').waitFor({ timeout: 30_000 });
     expect(await p.getByTestId('step-done').getAttribute('data-outcome')).toBe('cancelled');
     expect(await p.getByTestId('cancelled-note').textContent()).toBe('La sauvegarde inachevée a été supprimée : rien d’incomplet n’a été laissé.');
-    await shot(p, 'fr', 9, 'media-cancelled');
+    await shot(p, 'fr', 22, 'media-cancelled');
     // No set, no partial folder, no ISO: the user's (empty) folder is all there is.
     expect(readdirSync(out)).toEqual(['set']);
     expect(readdirSync(dest)).toEqual([]);

@@ -14,6 +14,7 @@ import type { FlashResult, ImageInfo } from './image';
 import type { JobKind, JobProgress } from './progress';
 import { COMPRESSORS } from './backup-set';
 import type { DoctorReport, InventoryView, MadeMedia, MadeSet } from './media-make';
+import { FOLDER_SIZES_MAX_BUDGET_MS, type FolderSizes } from './folder-sizes';
 import type { FoundSet, RestoreRunResult, ReviewedPlan, SetSummary } from './restore-sets';
 
 /** What `rehearse` returns (engine/rehearse), restated here: shared code does not import main. */
@@ -59,6 +60,39 @@ const restoreRequest = z
   })
   .strict();
 
+/**
+ * What "Make recovery media" sends: also the body of a profile file (see profile.ts).
+ * The rescue medium is `kind` (absent: an ISO file) written to the field of that name;
+ * `mediaOutputOf` (media-make.ts) checks that the two agree.
+ */
+export const mediaMakeRequest = z
+  .object({
+    root: absPath,
+    dest: absPath,
+    compress: z.enum(COMPRESSORS),
+    level: z.number().int().min(0).max(22).optional(),
+    /** bytes per part; at least 1 MiB, so a typo cannot make millions of parts */
+    split: z.number().int().min(1024 * 1024).max(Number.MAX_SAFE_INTEGER).optional(),
+    /** root-relative paths or patterns; one tar --exclude each, so no NUL or line breaks */
+    excludes: z
+      .array(z.string().min(1).max(1024).refine((p) => !/[\0\n\r]/.test(p), { message: 'no control characters' }))
+      .max(256),
+    defaultExcludes: z.boolean(),
+    kind: z.enum(['iso', 'usb', 'pxe']).optional(),
+    iso: absPath.optional(),
+    /** a whole USB stick, erased; checked by the drive guard like a flash target */
+    usb: devicePath.optional(),
+    /** a folder for network-boot files */
+    pxe: absPath.optional(),
+    embed: z.boolean(),
+    lang: z.enum(LANGUAGES),
+    /** the kernel the rescue system boots (default: the running kernel's /boot file) */
+    kernel: absPath.optional(),
+    /** loop devices count as sticks only when the caller asked for them (tests, power users) */
+    includeLoop: z.boolean().optional(),
+  })
+  .strict();
+
 export const requestSchemas = {
   'app.info': z.object({}).strict(),
   'settings.get': z.object({}).strict(),
@@ -80,28 +114,20 @@ export const requestSchemas = {
   'job.cancel': z.object({ jobId: z.string().min(1).max(128) }).strict(),
   /** reads the layout of the system mounted at `root` (in the helper: some devices need root) */
   'inventory.collect': z.object({ root: absPath }).strict(),
+  /**
+   * the size of each child folder of `dir` (inside `root`), for the exclusion tree; in the
+   * helper (system folders are root's alone to read), the walk capped at `budgetMs`
+   */
+  'folders.sizes': z
+    .object({ root: absPath, dir: absPath, budgetMs: z.number().int().min(0).max(FOLDER_SIZES_MAX_BUDGET_MS).optional() })
+    .strict(),
   'media.doctor': z.object({ media: z.enum(['iso', 'usb', 'pxe']), kernel: absPath.optional() }).strict(),
   /** backs up `root` into a new set at `dest`, then builds a rescue ISO at `iso` */
-  'media.make': z
-    .object({
-      root: absPath,
-      dest: absPath,
-      compress: z.enum(COMPRESSORS),
-      level: z.number().int().min(0).max(22).optional(),
-      /** bytes per part; at least 1 MiB, so a typo cannot make millions of parts */
-      split: z.number().int().min(1024 * 1024).max(Number.MAX_SAFE_INTEGER).optional(),
-      /** root-relative paths or patterns; one tar --exclude each, so no NUL or line breaks */
-      excludes: z
-        .array(z.string().min(1).max(1024).refine((p) => !/[\0\n\r]/.test(p), { message: 'no control characters' }))
-        .max(256),
-      defaultExcludes: z.boolean(),
-      iso: absPath,
-      embed: z.boolean(),
-      lang: z.enum(LANGUAGES),
-      /** the kernel the rescue system boots (default: the running kernel's /boot file) */
-      kernel: absPath.optional(),
-    })
-    .strict(),
+  'media.make': mediaMakeRequest,
+  /** writes the wizard's choices (a media.make request) as a profile file, for the CLI's --profile */
+  'profile.save': z.object({ path: absPath, request: mediaMakeRequest }).strict(),
+  /** reads and validates a profile file; answers the request it holds */
+  'profile.load': z.object({ path: absPath }).strict(),
   /** looks for backup sets under `dirs` (default: mounted filesystems, /media, /mnt, /run/media, home) */
   'restore.find': z.object({ dirs: z.array(absPath).min(1).max(32).optional() }).strict(),
   /** one set's summary: host, date, recorded disks and what each needs */
@@ -159,8 +185,11 @@ export interface Responses {
   'flash.start': { jobId: string };
   'job.cancel': { cancelled: boolean };
   'inventory.collect': InventoryView;
+  'folders.sizes': FolderSizes;
   'media.doctor': DoctorReport;
   'media.make': { jobId: string };
+  'profile.save': { path: string };
+  'profile.load': { path: string; request: z.output<typeof mediaMakeRequest> };
   'restore.find': FoundSet[];
   'restore.inspect': SetSummary;
   'restore.plan': ReviewedPlan;

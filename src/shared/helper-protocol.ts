@@ -12,6 +12,7 @@ import type { Drive } from './drive';
 import type { ErrorInfo } from './errors';
 import type { ImageInfo } from './image';
 import type { InventoryView } from './media-make';
+import type { FolderSizes } from './folder-sizes';
 import type { ReviewedPlan } from './restore-sets';
 import { requestSchemas, type Events } from './api';
 
@@ -24,6 +25,7 @@ export const helperRequestSchemas = {
   'flash.start': requestSchemas['flash.start'],
   'job.cancel': requestSchemas['job.cancel'],
   'inventory.collect': requestSchemas['inventory.collect'],
+  'folders.sizes': requestSchemas['folders.sizes'],
   'media.make': requestSchemas['media.make'],
   'restore.plan': requestSchemas['restore.plan'],
   'restore.start': requestSchemas['restore.start'],
@@ -40,6 +42,7 @@ export interface HelperResults {
   'flash.start': { jobId: string };
   'job.cancel': { cancelled: boolean };
   'inventory.collect': InventoryView;
+  'folders.sizes': FolderSizes;
   'media.make': { jobId: string };
   'restore.plan': ReviewedPlan;
   'restore.start': { jobId: string };

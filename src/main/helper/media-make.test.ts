@@ -75,6 +75,13 @@ describe('media.make: refused before any job starts', () => {
     ['an existing ISO file', { iso: '@/taken.iso' }, 'dest-not-empty', undefined],
     ['a missing kernel', { kernel: '/nonexistent/vmlinuz' }, 'kernel-missing', undefined],
     ['a root that is not a folder', { root: '/etc/hostname' }, 'root-invalid', undefined],
+    ['a kind without its output', { kind: 'pxe' }, 'invalid-request', 'pxe'],
+    ['two outputs at once', { usb: '/dev/sdz' }, 'invalid-request', 'iso'],
+    ['a stick that is not a /dev path', { kind: 'usb', iso: undefined, usb: '/tmp/stick' }, 'invalid-request', 'usb'],
+    ['network boot files that would hold the set', { kind: 'pxe', iso: undefined, pxe: '@/pxe', embed: true }, 'invalid-request', 'embed'],
+    ['network boot files inside the set', { kind: 'pxe', iso: undefined, pxe: '/tmp/x/set/pxe', dest: '/tmp/x/set', embed: false }, 'invalid-request', 'pxe'],
+    ['the set inside the network boot folder', { kind: 'pxe', iso: undefined, pxe: '/tmp/x', dest: '/tmp/x/set', embed: false }, 'invalid-request', 'dest'],
+    ['a network boot folder with files in it', { kind: 'pxe', iso: undefined, pxe: '@/full', embed: false }, 'dest-not-empty', undefined],
   ])('refuses %s', async (_name, over, code, field) => {
     const { s, sent } = server();
     // "@/" stands for the test's scratch folder, which only exists once the suite runs.
@@ -126,4 +133,22 @@ describe.skipIf(!canBuild)('media.make: a real job (needs a kernel in /boot and 
     expect(phases.indexOf('backup.archive')).toBeGreaterThanOrEqual(0);
     expect(phases.indexOf('media.image')).toBeGreaterThan(phases.lastIndexOf('backup.finish'));
   }, 120_000);
+
+  it('backs up the folder, then writes network-boot files (kind pxe) into a folder of their own', async () => {
+    const { s, sent } = server();
+    const dest = join(dir, 'set-for-pxe');
+    const pxe = join(dir, 'pxe');
+    await s.handleLine(JSON.stringify({ id: 1, method: 'media.make', params: params({ dest, iso: undefined, kind: 'pxe', pxe, embed: false }) }));
+    const { jobId } = (sent[0] as { result: { jobId: string } }).result;
+    for (let i = 0; i < 900 && s.runningJobs > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const done = sent.find((m) => 'event' in m && m.event === 'job.done') as { payload: JobDone } | undefined;
+    expect(done?.payload, JSON.stringify(done)).toMatchObject({ jobId, kind: 'media', ok: true });
+    const result = done!.payload.result as Extract<JobDone['result'], { kind: 'media' }>;
+    expect(result.media).toMatchObject({ kind: 'pxe', path: pxe });
+    expect(existsSync(join(dest, 'SHA256SUMS'))).toBe(true);
+    // A kernel and an initrd to serve, next to the boot menus.
+    const files = readdirSync(pxe, { recursive: true }).map(String);
+    expect(files.some((f) => /vmlinuz/.test(f))).toBe(true);
+    expect(files.some((f) => /initrd/.test(f))).toBe(true);
+  }, 180_000);
 });

@@ -7,17 +7,19 @@
  * sees backup phases then media phases as one job.
  */
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { JobDone, requestSchemas } from '../../shared/api';
 import { LifeboatError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
-import { isForbiddenOutput, type InventoryView, type MadeMedia, type MadeSet } from '../../shared/media-make';
+import { isForbiddenOutput, mediaOutputOf, type InventoryView, type MadeMedia, type MadeSet, type MediaKind } from '../../shared/media-make';
 import { runBackup } from '../engine/backup/backup';
 import { DEFAULT_EXCLUDES, lostFoundExcludes } from '../engine/backup/excludes';
 import { collectInventory, relativeMountpoint } from '../engine/inventory/collect';
 import type { JobContext } from '../engine/job';
 import { buildMedia } from '../engine/media/build';
 import { chooseKernel } from '../engine/media/kernel';
+import { assertWritableTarget, unmountDrive } from '../engine/drives/guard';
+import { sourceDeviceOf } from '../engine/image/source-device';
 
 export type MediaMakeParams = z.output<(typeof requestSchemas)['media.make']>;
 
@@ -42,27 +44,55 @@ export async function inventoryView(rootArg: string): Promise<InventoryView> {
 
 /**
  * Refuses what would make the job fail late or write somewhere it must not: outputs in
- * the kernel's folders, an ISO inside the set (it would then hold itself), a destination
- * that is not empty, an ISO that would replace an existing file, a kernel that is missing.
- * Checked before the job starts, so the answer to `media.make` is the refusal itself.
+ * the kernel's folders, an ISO or PXE folder inside the set (it would then hold itself),
+ * a destination that is not empty, an ISO that would replace an existing file, a PXE
+ * folder with files in it, a kernel that is missing, the set inside a network-boot
+ * folder (it holds no set). Checked before the job starts, so the answer to `media.make`
+ * is the refusal itself. A stick is checked by the drive guard, which needs a fresh
+ * scan: at the start of the job and again right before it is written (`stickGuard`).
  */
-export function preflightMediaMake(p: MediaMakeParams): { root: string; dest: string; iso: string } {
+export function preflightMediaMake(p: MediaMakeParams): { root: string; dest: string; kind: MediaKind; out: string } {
   const root = resolve(p.root);
   const dest = resolve(p.dest);
-  const iso = resolve(p.iso);
+  const output = mediaOutputOf(p);
+  if (!output) throw refuse(p.kind ?? 'iso', 'the output does not match the kind');
+  const { kind } = output;
+  const out = kind === 'usb' ? output.path : resolve(output.path);
   if (isForbiddenOutput(root)) throw refuse('root', 'not a system root');
   if (isForbiddenOutput(dest)) throw refuse('dest', 'inside /proc, /sys or /dev');
-  if (isForbiddenOutput(iso)) throw refuse('iso', 'inside /proc, /sys or /dev');
+  if (kind !== 'usb' && isForbiddenOutput(out)) throw refuse(kind, 'inside /proc, /sys or /dev');
   if (dest === '/' || dest === root) throw refuse('dest', 'must be a folder of its own');
-  if (iso === dest || iso.startsWith(dest + '/')) throw refuse('iso', 'must not be inside the backup folder');
+  if (kind !== 'usb' && (out === dest || out.startsWith(dest + '/'))) throw refuse(kind, 'must not be inside the backup folder');
+  if (kind === 'pxe' && (dest === out || dest.startsWith(out + '/'))) throw refuse('dest', 'must not be inside the network-boot folder');
+  if (kind === 'pxe' && p.embed) throw refuse('embed', 'network boot files hold no set');
   if (!existsSync(root) || !lstatSync(root).isDirectory()) throw new LifeboatError('root-invalid', { path: root });
   if (existsSync(dest)) {
     const st = lstatSync(dest);
     if (!st.isDirectory() || readdirSync(dest).some((e) => e !== 'lost+found')) throw new LifeboatError('dest-not-empty', { path: dest });
   }
-  if (existsSync(iso)) throw new LifeboatError('dest-not-empty', { path: iso });
+  if (kind === 'iso' && existsSync(out)) throw new LifeboatError('dest-not-empty', { path: out });
+  if (kind === 'pxe' && existsSync(out) && (!lstatSync(out).isDirectory() || readdirSync(out).length > 0)) throw new LifeboatError('dest-not-empty', { path: out });
   chooseKernel({ kernel: p.kernel });
-  return { root, dest, iso };
+  return { root, dest, kind, out };
+}
+
+/**
+ * The drive guard for a stick, as `lifeboat media --usb` applies it: never a system
+ * drive, never the disk the backup is read from or written to. Returns the check to
+ * run again right before writing, when the set exists and the scan is fresh.
+ */
+async function stickGuard(device: string, root: string, dest: string, includeLoop: boolean): Promise<(device: string) => Promise<void>> {
+  const existing = (path: string): string => (existsSync(path) ? path : existsSync(dirname(path)) ? dirname(path) : '/');
+  const sources = [await sourceDeviceOf(existing(dest)), await sourceDeviceOf(root)];
+  const check = async (dev: string) => {
+    let drive = null;
+    for (const imageSourceDevice of sources) drive = await assertWritableTarget(dev, { imageSize: null, imageSourceDevice, includeLoop });
+    return drive!;
+  };
+  await check(device);
+  return async (dev) => {
+    await unmountDrive(await check(dev));
+  };
 }
 
 /**
@@ -71,7 +101,7 @@ export function preflightMediaMake(p: MediaMakeParams): { root: string; dest: st
  * ISO fails, and the result says so: a verified set is worth having on its own.
  */
 export async function runMediaMake(p: MediaMakeParams, ctx: JobContext): Promise<JobDone> {
-  const { root, dest, iso } = preflightMediaMake(p);
+  const { root, dest, kind, out } = preflightMediaMake(p);
   let backup: MadeSet | null = null;
   let media: MadeMedia | null = null;
   const done = (error: ErrorInfo | null): JobDone => {
@@ -79,7 +109,10 @@ export async function runMediaMake(p: MediaMakeParams, ctx: JobContext): Promise
     return error ? { jobId: ctx.jobId, kind: 'media', ok: false, error, result } : { jobId: ctx.jobId, kind: 'media', ok: true, result };
   };
   const failure = (err: unknown): ErrorInfo => (ctx.signal.aborted ? new LifeboatError('cancelled').toInfo() : toErrorInfo(err));
+  let usbGuard: ((device: string) => Promise<void>) | undefined;
   try {
+    // Before the backup: a stick the guard refuses should not cost an hour of archiving first.
+    if (kind === 'usb') usbGuard = await stickGuard(out, root, dest, Boolean(p.includeLoop));
     backup = await runBackup(
       { root, dest, compress: p.compress, level: p.level, split: p.split, excludes: p.excludes, defaultExcludes: p.defaultExcludes },
       ctx,
@@ -88,7 +121,7 @@ export async function runMediaMake(p: MediaMakeParams, ctx: JobContext): Promise
     return done(failure(err));
   }
   try {
-    const m = await buildMedia({ set: backup.path, embed: p.embed, iso, lang: p.lang, kernel: p.kernel }, ctx);
+    const m = await buildMedia({ set: backup.path, embed: p.embed, [kind]: out, usbGuard, lang: p.lang, kernel: p.kernel }, ctx);
     media = { kind: m.kind, path: m.path, bytes: m.bytes, seconds: m.seconds, manifestPath: m.manifestPath, missingTools: m.missingTools, missingModules: m.missingModules };
   } catch (err) {
     return done(failure(err));

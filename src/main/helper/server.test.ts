@@ -77,3 +77,29 @@ describe('HelperServer.handleLine (in process)', () => {
     expect(done).toMatchObject({ event: 'job.done', payload: { jobId: first.result.jobId, kind: 'flash', ok: false, error: { code: 'image-missing' } } });
   });
 });
+
+describe('HelperServer folders.sizes (a real temp tree)', () => {
+  it('answers the sizes of a folder’s children, and refuses a relative folder, a long cap or one outside the root', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const root = mkdtempSync(join(tmpdir(), 'lifeboat-helper-sizes-'));
+    try {
+      mkdirSync(join(root, 'srv/data'), { recursive: true });
+      writeFileSync(join(root, 'srv/data/f'), Buffer.alloc(4321));
+      const { s, sent } = server();
+      await s.handleLine(JSON.stringify({ id: 1, method: 'folders.sizes', params: { root, dir: root } }));
+      expect(sent[0]).toEqual({ id: 1, result: { root, dir: root, files: 0, children: [{ name: 'srv', size: 4321, capped: false, mountpoint: false }] } });
+      await s.handleLine(JSON.stringify({ id: 2, method: 'folders.sizes', params: { root, dir: 'srv' } }));
+      expect(errorOf(sent[1])).toBe('invalid-request');
+      await s.handleLine(JSON.stringify({ id: 3, method: 'folders.sizes', params: { root, dir: root, budgetMs: 3_600_000 } }));
+      expect(errorOf(sent[2])).toBe('invalid-request');
+      await s.handleLine(JSON.stringify({ id: 4, method: 'folders.sizes', params: { root: join(root, 'srv'), dir: '/etc' } }));
+      expect(sent[3]).toMatchObject({ id: 4, error: { code: 'invalid-request', params: { field: 'dir', reason: 'must be inside the root' } } });
+      await s.handleLine(JSON.stringify({ id: 5, method: 'folders.sizes', params: { root, dir: root, rm: true } }));
+      expect(errorOf(sent[4])).toBe('invalid-request');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

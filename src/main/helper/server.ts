@@ -15,6 +15,8 @@ import { listDrives } from '../engine/drives/scan';
 import { assertWritableTarget, unmountDrive } from '../engine/drives/guard';
 import { flashImage } from '../engine/flash';
 import { inspectImage } from '../engine/image/inspect';
+import { folderSizes } from '../engine/backup/folder-sizes';
+import { FOLDER_SIZES_BUDGET_MS } from '../../shared/folder-sizes';
 import { inventoryView, preflightMediaMake, runMediaMake, type MediaMakeParams } from './media-make';
 import { RestorePlanner, reviewed, runRestore, type RestoreParams } from './restore-job';
 import { rehearse } from '../engine/rehearse/rehearse';
@@ -82,6 +84,8 @@ function flashOutcome(jobId: string, result: FlashResult, signal: AbortSignal): 
 
 export class HelperServer {
   private readonly jobs = new Map<string, RunningJob>();
+  /** folder walks in progress: short, capped, but stopped at shutdown all the same */
+  private readonly walks = new Set<AbortController>();
   private readonly restorePlanner = new RestorePlanner();
   private closing = false;
 
@@ -143,6 +147,8 @@ export class HelperServer {
         return this.startFlash(params as { image: string; targets: string[]; verify: boolean; includeLoop?: boolean }) as R;
       case 'inventory.collect':
         return (await inventoryView((params as { root: string }).root)) as R;
+      case 'folders.sizes':
+        return (await this.measureFolders(params as { root: string; dir: string; budgetMs?: number })) as R;
       case 'media.make':
         return this.startMediaMake(params as MediaMakeParams) as R;
       case 'restore.plan':
@@ -182,6 +188,21 @@ export class HelperServer {
     return this.startJob('flash', async (ctx, signal) =>
       flashOutcome(ctx.jobId, await flashImage(ctx, { image: p.image, targets: p.targets, verify: p.verify, guard }), signal),
     );
+  }
+
+  /**
+   * Sizes one level of the exclusion tree. Answered directly (not a job): the walk is
+   * capped in time, and the engine refuses a folder outside the root even through a symlink.
+   */
+  private async measureFolders(p: { root: string; dir: string; budgetMs?: number }) {
+    if (this.closing) throw new LifeboatError('cancelled');
+    const controller = new AbortController();
+    this.walks.add(controller);
+    try {
+      return await folderSizes({ root: p.root, dir: p.dir, budgetMs: p.budgetMs ?? FOLDER_SIZES_BUDGET_MS, signal: controller.signal });
+    } finally {
+      this.walks.delete(controller);
+    }
   }
 
   /** Backup then rescue ISO as one job; refused up front when its paths or kernel are wrong. */
@@ -275,6 +296,7 @@ export class HelperServer {
   /** Stops taking jobs, cancels the running ones and waits for them to clean up. */
   async shutdown(): Promise<void> {
     this.closing = true;
+    for (const w of this.walks) w.abort();
     const running = [...this.jobs.values()];
     for (const j of running) j.controller.abort();
     await Promise.all(running.map((j) => j.done));

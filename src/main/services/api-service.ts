@@ -24,6 +24,8 @@ import { runDoctor } from '../engine/media/doctor';
 import { hasQemu } from '../engine/rehearse/vm';
 import { APP_VERSION } from '../version';
 import { listFolder } from './files';
+import { readProfile, writeProfile } from './profile';
+import { requestFromProfile } from '../../shared/profile';
 import { defaultFindRoots, findSets, inspectSet } from './restore-sets';
 import { readSettings, settingsPath, writeSettings } from './settings';
 
@@ -32,6 +34,7 @@ export interface PrivilegedBackend {
   call(method: 'flash.start', params: Parameters<ApiHandlers['flash.start']>[0]): Promise<Responses['flash.start']>;
   call(method: 'job.cancel', params: { jobId: string }): Promise<Responses['job.cancel']>;
   call(method: 'inventory.collect', params: { root: string }): Promise<Responses['inventory.collect']>;
+  call(method: 'folders.sizes', params: Parameters<ApiHandlers['folders.sizes']>[0]): Promise<Responses['folders.sizes']>;
   call(method: 'media.make', params: Parameters<ApiHandlers['media.make']>[0]): Promise<Responses['media.make']>;
   call(method: 'restore.plan', params: Parameters<ApiHandlers['restore.plan']>[0]): Promise<Responses['restore.plan']>;
   call(method: 'restore.start', params: Parameters<ApiHandlers['restore.start']>[0]): Promise<Responses['restore.start']>;
@@ -107,9 +110,16 @@ export function createApiService(opts: ApiServiceOptions): ApiService {
     'flash.start': async (req) => (await getBackend()).call('flash.start', { ...req, includeLoop: showLoopDevices && req.includeLoop !== false }),
     // Reading some devices (blkid -p, tune2fs) needs root, so the inventory runs in the helper.
     'inventory.collect': async (req) => (await getBackend()).call('inventory.collect', req),
+    // System folders (/root, /var/lib/…) are root's alone to read: sizes come from the helper too.
+    'folders.sizes': async (req) => (await getBackend()).call('folders.sizes', req),
     // The doctor only looks for programs and files: no privilege, no password prompt.
     'media.doctor': async (req) => runDoctor({ media: req.media, kernel: req.kernel }),
-    'media.make': async (req) => (await getBackend()).call('media.make', req),
+    // A stick is a flash target like any other: loop devices only when this host shows them.
+    'media.make': async (req) =>
+      (await getBackend()).call('media.make', { ...req, ...(req.kind === 'usb' ? { includeLoop: showLoopDevices && req.includeLoop !== false } : {}) }),
+    // A profile is the user's own file: read and written as the user, no password prompt.
+    'profile.save': async (req) => writeProfile(req.path, req.request),
+    'profile.load': async (req) => ({ path: req.path, request: requestFromProfile(readProfile(req.path)) }),
     // Finding and reading sets needs no privilege: the password prompt waits for the disks.
     'restore.find': async (req) => findSets(req.dirs ?? defaultFindRoots(env.HOME)),
     'restore.inspect': async (req) => inspectSet(req.setDir),

@@ -7,10 +7,11 @@ import { assertNever, type MediaStep } from './store';
 import { BackupOptions } from './steps/BackupOptions';
 import { Done } from './steps/Done';
 import { RescueOptions } from './steps/RescueOptions';
+import { Review } from './steps/Review';
 import { Running } from './steps/Running';
 import { Source } from './steps/Source';
 
-const STAGES = ['source', 'backup', 'rescue', 'run'] as const;
+const STAGES = ['source', 'backup', 'rescue', 'review', 'run'] as const;
 
 function stageOf(step: MediaStep): number {
   switch (step.kind) {
@@ -20,9 +21,11 @@ function stageOf(step: MediaStep): number {
       return 1;
     case 'rescue':
       return 2;
+    case 'review':
+      return 3;
     case 'running':
     case 'done':
-      return 3;
+      return 4;
     default:
       return assertNever(step);
   }
@@ -32,7 +35,7 @@ function Stepper({ step }: { step: MediaStep }) {
   const { t } = useTranslation();
   const current = stageOf(step);
   return (
-    <ol className="stepper" aria-label={t('makeMedia:stepper.label')}>
+    <ol className="stepper compact" aria-label={t('makeMedia:stepper.label')}>
       {STAGES.map((stage, i) => (
         <li key={stage} className={i === current ? 'current' : i < current ? 'done' : ''} aria-current={i === current ? 'step' : undefined}>
           <span className="stepper-number">{i + 1}</span>
@@ -51,6 +54,8 @@ function StepView({ step }: { step: MediaStep }) {
       return <BackupOptions />;
     case 'rescue':
       return <RescueOptions />;
+    case 'review':
+      return <Review />;
     case 'running':
       return <Running />;
     case 'done':

@@ -3,7 +3,11 @@ import type { RequestOf } from '../../shared/api';
 import type { Layout } from '../../shared/layout';
 import type { DoctorReport, InventoryView } from '../../shared/media-make';
 import { fakeTransport } from '../test-util/fake-transport';
-import { createMediaStore, isoPath, makeRequest, splitBytes, tidyPath } from './store';
+import { testDrive } from '../test-util/drive';
+import type { MediaMakeRequest } from '../../shared/profile';
+import { createMediaStore, isoPath, makeRequest, profilePathOf, reviewProblem, splitBytes, splitChoiceOf, tidyPath } from './store';
+import { absoluteOf, folderExclusion, sizeEstimate } from './store';
+import type { FolderSizes } from '../../shared/folder-sizes';
 
 const layout: Layout = {
   disks: [{ device: '/dev/sda', sizeBytes: 500e9, table: null }],
@@ -127,7 +131,7 @@ describe('media store: the steps', () => {
       dest: '/media/usb/backup',
       compress: 'xz',
       level: 9,
-      split: Math.floor(4.7 * 1024 ** 3),
+      split: 4480 * 1024 ** 2,
       excludes: ['*.iso'],
       defaultExcludes: true,
       iso: '/media/usb/backup-rescue.iso',
@@ -225,7 +229,7 @@ describe('media store: the job', () => {
     expect(store.getState().step).toMatchObject({ kind: 'done', outcome: 'cancelled', backup: null, media: null });
   });
 
-  it('shows a refusal of media.make on the Rescue step', async () => {
+  it('shows a refusal of media.make on the Review step', async () => {
     const fake = fakeTransport({
       'inventory.collect': (req) => inventory(req.root),
       'media.doctor': () => doctorOk,
@@ -239,8 +243,9 @@ describe('media store: the job', () => {
     store.getState().setDest('/srv/set');
     store.getState().goToRescue();
     await store.getState().checkDoctor();
+    store.getState().goToReview();
     await store.getState().start();
-    expect(store.getState().step.kind).toBe('rescue');
+    expect(store.getState().step.kind).toBe('review');
     expect(store.getState().startError?.code).toBe('dest-not-empty');
   });
 
@@ -249,5 +254,349 @@ describe('media store: the job', () => {
     await store.getState().start();
     emit('job.done', { jobId: 'media-1', kind: 'flash', ok: false, error: { code: 'cancelled', params: {}, message: '' } });
     expect(store.getState().step.kind).toBe('running');
+  });
+});
+
+describe('media store: review and profiles', () => {
+  it('reaches Review only when every step is ready', async () => {
+    let report = doctorNoKernel;
+    const t = setup(() => report);
+    const a = t.store.getState();
+    await a.loadInventory();
+    a.goToBackup();
+    a.setDest('/srv/set');
+    a.goToRescue();
+    await t.store.getState().checkDoctor();
+    t.store.getState().goToReview();
+    expect(t.store.getState().step.kind).toBe('rescue');
+    report = doctorOk;
+    await t.store.getState().checkDoctor();
+    t.store.getState().setIso('/srv/set/inside.iso');
+    t.store.getState().goToReview();
+    expect(t.store.getState().step.kind).toBe('rescue');
+    t.store.getState().setIso('');
+    t.store.getState().goToReview();
+    expect(t.store.getState().step.kind).toBe('review');
+  });
+
+  it('saves the request Start would send, beside the set unless told otherwise', async () => {
+    const fake = fakeTransport({
+      'inventory.collect': (req) => inventory(req.root),
+      'media.doctor': () => doctorOk,
+      'profile.save': (req) => ({ path: req.path }),
+    });
+    const store = createMediaStore(fake.transport, { lang: 'en' });
+    await store.getState().loadInventory();
+    store.getState().goToBackup();
+    store.getState().setDest('/srv/set');
+    store.getState().addExclude('*.iso');
+    store.getState().goToRescue();
+    await store.getState().checkDoctor();
+    store.getState().goToReview();
+    expect(profilePathOf(store.getState())).toBe('/srv/set-profile.json');
+    await store.getState().saveProfile();
+    expect(fake.calls.at(-1)).toEqual({ method: 'profile.save', req: { path: '/srv/set-profile.json', request: makeRequest(store.getState()) } });
+    expect(store.getState().profileDone).toEqual({ action: 'saved', path: '/srv/set-profile.json' });
+  });
+
+  it('maps part sizes back to the choice that sends them', () => {
+    for (const choice of ['none', 'cd', 'dvd', 'fat32', '1g'] as const) {
+      const bytes = splitBytes({ split: choice, customSplit: '' })!;
+      expect(splitChoiceOf(bytes)).toEqual({ split: choice, customSplit: '' });
+    }
+    expect(splitChoiceOf(3 * 1024 ** 2)).toEqual({ split: 'custom', customSplit: String(3 * 1024 ** 2) });
+    expect(splitBytes(splitChoiceOf(3 * 1024 ** 2))).toBe(3 * 1024 ** 2);
+  });
+
+  it('loads a profile: reads its root again, restores every choice, checks its kernel', async () => {
+    const saved: MediaMakeRequest = {
+      root: '/mnt/other',
+      dest: '/media/ext/nightly',
+      compress: 'gzip',
+      level: 2,
+      split: 5 * 1024 ** 2,
+      // /tmp/* dropped from the defaults, plus one pattern of the user's own
+      excludes: ['/proc/*', '/lost+found/*', '*.vdi'],
+      defaultExcludes: false,
+      iso: '/media/ext/nightly-rescue.iso',
+      embed: false,
+      lang: 'en',
+      kernel: '/boot/vmlinuz-6.1',
+    };
+    const fake = fakeTransport({
+      'inventory.collect': (req) => inventory(req.root),
+      'media.doctor': () => doctorOk,
+      'profile.load': (req) => ({ path: req.path, request: saved }),
+    });
+    const store = createMediaStore(fake.transport, { lang: 'fr' });
+    await store.getState().loadInventory();
+    store.getState().setProfilePath('/home/me/nightly.json');
+    await store.getState().loadProfile();
+    const s = store.getState();
+    expect(fake.calls.map((c) => c.method)).toEqual(['inventory.collect', 'profile.load', 'inventory.collect', 'media.doctor']);
+    expect(fake.calls[2].req).toEqual({ root: '/mnt/other' });
+    expect(fake.calls[3].req).toEqual({ media: 'iso', kernel: '/boot/vmlinuz-6.1' });
+    expect(s).toMatchObject({ source: 'other', otherRoot: '/mnt/other', removedDefaults: ['/tmp/*'], excludes: ['*.vdi'], split: 'custom', iso: '', lang: 'en', langTouched: true });
+    expect(s.profileDone).toEqual({ action: 'loaded', path: '/home/me/nightly.json' });
+    // What Start would send now is what was saved.
+    expect(makeRequest(s)).toEqual(saved);
+  });
+
+  it('says why a profile could not be loaded, and changes nothing', async () => {
+    const fake = fakeTransport({
+      'inventory.collect': (req) => inventory(req.root),
+      'profile.load': () => {
+        throw Object.assign(new Error('x'), { code: 'profile-version', params: { path: '/p.json', version: '2' } });
+      },
+    });
+    const store = createMediaStore(fake.transport, { lang: 'en' });
+    store.getState().setDest('/srv/set');
+    store.getState().setProfilePath('/p.json');
+    await store.getState().loadProfile();
+    expect(store.getState().profileError?.code).toBe('profile-version');
+    expect(store.getState().dest).toBe('/srv/set');
+    expect(store.getState().profileBusy).toBe(false);
+  });
+});
+
+describe('media store: where the rescue system goes', () => {
+  const stick = testDrive('/dev/sdc', { description: 'SanDisk Ultra', size: 16e9, usb: true, removable: true });
+  const system = testDrive('/dev/sda', { size: 500e9, systemReasons: ['root'] });
+  const readOnly = testDrive('/dev/sdd', { size: 8e9, readOnly: true });
+
+  async function at(kind: 'usb' | 'pxe') {
+    const doctors: Array<RequestOf<'media.doctor'>> = [];
+    const scan = { drives: [system, stick, readOnly] };
+    const fake = fakeTransport({
+      'inventory.collect': (req) => inventory(req.root),
+      'media.doctor': (req) => (doctors.push(req), { ...doctorOk, media: req.media }),
+      'drives.list': () => scan.drives,
+      'media.make': () => ({ jobId: 'media-1' }),
+    });
+    const store = createMediaStore(fake.transport, { lang: 'en' });
+    await store.getState().loadInventory();
+    store.getState().goToBackup();
+    store.getState().setDest('/srv/set');
+    store.getState().goToRescue();
+    await store.getState().checkDoctor();
+    store.getState().setMediaKind(kind);
+    await new Promise((r) => setTimeout(r, 0));
+    return { store, fake, doctors, scan };
+  }
+
+  it('a stick: only non-system, writable drives are offered; the doctor checks for a stick', async () => {
+    const { store, doctors } = await at('usb');
+    expect(doctors.at(-1)).toEqual({ media: 'usb' });
+    expect(store.getState().drives?.map((d) => d.device)).toEqual(['/dev/sda', '/dev/sdc', '/dev/sdd']);
+    store.getState().goToReview();
+    expect(store.getState().step.kind).toBe('rescue');
+    // A system drive cannot be chosen even if asked for by name.
+    store.getState().setUsbDevice('/dev/sda');
+    store.getState().goToReview();
+    expect(store.getState().step.kind).toBe('rescue');
+    store.getState().setUsbDevice('/dev/sdc');
+    store.getState().goToReview();
+    expect(store.getState().step.kind).toBe('review');
+    expect(makeRequest(store.getState())).toMatchObject({ kind: 'usb', usb: '/dev/sdc', embed: true });
+    expect(makeRequest(store.getState())).not.toHaveProperty('iso');
+  });
+
+  it('a stick is erased only after the user confirmed it, and a new choice asks again', async () => {
+    const { store, fake } = await at('usb');
+    store.getState().setUsbDevice('/dev/sdc');
+    store.getState().goToReview();
+    expect(reviewProblem(store.getState())).toBe('usbNotConfirmed');
+    await store.getState().start();
+    expect(fake.calls.some((c) => c.method === 'media.make')).toBe(false);
+    store.getState().setUsbConfirmed(true);
+    expect(reviewProblem(store.getState())).toBeNull();
+    store.getState().setUsbDevice('/dev/sdc');
+    expect(store.getState().usbConfirmed).toBe(false);
+    store.getState().setUsbConfirmed(true);
+    await store.getState().start();
+    expect(fake.calls.find((c) => c.method === 'media.make')?.req).toMatchObject({ kind: 'usb', usb: '/dev/sdc' });
+  });
+
+  it('a stick that went away between two scans is no longer chosen', async () => {
+    const { store, scan } = await at('usb');
+    store.getState().setUsbDevice('/dev/sdc');
+    store.getState().setUsbConfirmed(true);
+    scan.drives = [system];
+    await store.getState().loadDrives();
+    expect(store.getState()).toMatchObject({ usbDevice: '', usbConfirmed: false });
+    expect(reviewProblem(store.getState())).toBe('usbRequired');
+  });
+
+  it('network boot files: a folder beside the set by default, never a set inside them', async () => {
+    const { store, doctors } = await at('pxe');
+    expect(doctors.at(-1)).toEqual({ media: 'pxe' });
+    expect(makeRequest(store.getState())).toMatchObject({ kind: 'pxe', pxe: '/srv/set-pxe', embed: false });
+    store.getState().setPxe('/srv');
+    store.getState().goToReview();
+    expect(store.getState().step.kind).toBe('rescue');
+    store.getState().setPxe('/srv/set/pxe');
+    store.getState().goToReview();
+    expect(store.getState().step.kind).toBe('rescue');
+    store.getState().setPxe('/tftp/lifeboat');
+    store.getState().goToReview();
+    expect(store.getState().step.kind).toBe('review');
+    expect(reviewProblem(store.getState())).toBeNull();
+  });
+
+  it('a profile for a stick brings the kind back, and the user picks the stick again', async () => {
+    const saved: MediaMakeRequest = { root: '/', dest: '/srv/set', compress: 'zstd', excludes: [], defaultExcludes: true, kind: 'usb', embed: true, lang: 'en' };
+    const fake = fakeTransport({
+      'inventory.collect': (req) => inventory(req.root),
+      'media.doctor': (req) => ({ ...doctorOk, media: req.media }),
+      'drives.list': () => [system, stick],
+      'profile.load': (req) => ({ path: req.path, request: saved }),
+    });
+    const store = createMediaStore(fake.transport, { lang: 'en' });
+    store.getState().setProfilePath('/p.json');
+    await store.getState().loadProfile();
+    expect(store.getState()).toMatchObject({ mediaKind: 'usb', usbDevice: '', usbConfirmed: false });
+    expect(fake.calls.map((c) => c.method)).toEqual(['profile.load', 'inventory.collect', 'media.doctor', 'drives.list']);
+    expect(fake.calls[2].req).toEqual({ media: 'usb' });
+    expect(reviewProblem(store.getState())).toBe('usbRequired');
+  });
+});
+
+describe('media store: the folder tree and the size estimate', () => {
+  const level = (dir: string, files: number, children: [string, number, { capped?: boolean; mountpoint?: boolean }?][]): FolderSizes => ({
+    root: '/mnt/sys',
+    dir,
+    files,
+    children: children.map(([name, size, o]) => ({ name, size, capped: o?.capped ?? false, mountpoint: o?.mountpoint ?? false })),
+  });
+  const tree: Record<string, FolderSizes> = {
+    '/mnt/sys': level('/mnt/sys', 100, [['home', 5000], ['proc', 9e12, { mountpoint: true }], ['srv', 20_000], ['tmp', 300], ['var', 700, { capped: true }]]),
+    '/mnt/sys/home': level('/mnt/sys/home', 0, [['alice', 4000], ['bob', 1200]]),
+    '/mnt/sys/home/alice': level('/mnt/sys/home/alice', 3000, [['.cache', 1000]]),
+    '/mnt/sys/home/bob': level('/mnt/sys/home/bob', 1200, []),
+    '/mnt/sys/srv': level('/mnt/sys/srv', 20_000, []),
+  };
+
+  async function onBackup(sizes: (req: RequestOf<'folders.sizes'>) => FolderSizes | Promise<FolderSizes> = (req) => tree[req.dir]) {
+    const fake = fakeTransport({
+      'inventory.collect': (req) => ({ ...inventory(req.root), defaultExcludes: ['/proc/*', '/tmp/*', '/home/*/.cache/*'] }),
+      'folders.sizes': sizes,
+    });
+    const store = createMediaStore(fake.transport, { lang: 'en' });
+    store.getState().chooseSource('other');
+    store.getState().setOtherRoot('/mnt/sys');
+    await store.getState().loadInventory();
+    store.getState().goToBackup();
+    await settle();
+    return { store, ...fake };
+  }
+  // Each level read may ask for the next ones the rules need: a few turns settle them all.
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+  };
+
+  it('reads the root level on the backup step, and a folder when it is opened, by absolute path', async () => {
+    expect(absoluteOf('/', '/')).toBe('/');
+    expect(absoluteOf('/', '/var')).toBe('/var');
+    expect(absoluteOf('/mnt/sys', '/')).toBe('/mnt/sys');
+    expect(absoluteOf('/mnt/sys', '/home/alice')).toBe('/mnt/sys/home/alice');
+    const { store, calls } = await onBackup();
+    const dirs = () => calls.filter((c) => c.method === 'folders.sizes').map((c) => (c.req as { dir: string }).dir);
+    // The root, then what /home/*/.cache/* needs to be seen: /home and each user's folder.
+    expect(calls.find((c) => c.method === 'folders.sizes')?.req).toEqual({ root: '/mnt/sys', dir: '/mnt/sys' });
+    expect(dirs()).toEqual(['/mnt/sys', '/mnt/sys/home', '/mnt/sys/home/alice', '/mnt/sys/home/bob']);
+    expect(store.getState().expanded).toEqual([]);
+    store.getState().toggleFolder('/srv');
+    await settle();
+    expect(store.getState().expanded).toEqual(['/srv']);
+    expect(dirs().at(-1)).toBe('/mnt/sys/srv');
+    // Opened, closed and opened again, or already read for the rules: not asked again.
+    store.getState().toggleFolder('/srv');
+    store.getState().toggleFolder('/srv');
+    store.getState().toggleFolder('/home');
+    expect(store.getState().folders['/home']).toMatchObject({ status: 'loaded', children: [{ name: 'alice' }, { name: 'bob' }] });
+    expect(dirs()).toHaveLength(5);
+    // A pattern typed for a folder deeper down: its parents are measured for the estimate.
+    store.getState().addExclude('/var/log/journal/*');
+    expect(dirs().at(-1)).toBe('/mnt/sys/var');
+  });
+
+  it('a ticked folder is one of the user’s patterns, sent as such; unticking takes it back', async () => {
+    const { store } = await onBackup();
+    store.getState().toggleFolderExclude('/srv');
+    expect(store.getState().excludes).toEqual(['/srv/*']);
+    expect(folderExclusion(store.getState(), '/srv')).toEqual({ by: 'ticked', pattern: '/srv/*' });
+    store.getState().setDest('/media/usb/set');
+    expect(makeRequest(store.getState())).toMatchObject({ defaultExcludes: true, excludes: ['/srv/*'] });
+    // A pattern typed by hand for the same folder is the same box.
+    store.getState().toggleFolderExclude('/srv');
+    expect(store.getState().excludes).toEqual([]);
+    store.getState().addExclude('/srv/*');
+    expect(folderExclusion(store.getState(), '/srv')?.by).toBe('ticked');
+  });
+
+  it('shows the folders the default chips leave out, and follows the chips', async () => {
+    const { store } = await onBackup();
+    expect(folderExclusion(store.getState(), '/tmp')).toEqual({ by: 'default', pattern: '/tmp/*' });
+    expect(folderExclusion(store.getState(), '/home/alice/.cache')).toEqual({ by: 'default', pattern: '/home/*/.cache/*' });
+    expect(folderExclusion(store.getState(), '/home/alice')).toBeNull();
+    store.getState().toggleDefaultExclude('/tmp/*');
+    expect(folderExclusion(store.getState(), '/tmp')).toBeNull();
+    // Another filesystem the backup does not take (/proc here) is never counted.
+    expect(folderExclusion(store.getState(), '/proc', true)).toEqual({ by: 'default', pattern: '/proc/*' });
+    store.getState().toggleDefaultExclude('/proc/*');
+    expect(folderExclusion(store.getState(), '/proc', true)).toEqual({ by: 'otherFs' });
+    store.getState().addExclude('/srv');
+    expect(folderExclusion(store.getState(), '/srv')).toEqual({ by: 'pattern', pattern: '/srv' });
+  });
+
+  it('estimates the size left: the root less what is left out, opened folders by their own level', async () => {
+    // Before the rules' folders are read, /home counts whole.
+    let answer: (() => void)[] = [];
+    const slow = await onBackup((req) => (req.dir === '/mnt/sys' ? tree[req.dir] : new Promise((r) => answer.push(() => r(tree[req.dir])))));
+    expect(sizeEstimate(slow.store.getState())).toEqual({ bytes: 100 + 5000 + 20_000 + 700, excluded: 300, atLeast: true, measuring: true });
+    while (answer.length) {
+      const now = answer;
+      answer = [];
+      now.forEach((a) => a());
+      await settle();
+    }
+    const { store } = slow;
+    // files 100 + alice 3000 (her cache left out by default) + bob 1200 + srv 20 000 + var 700 (capped);
+    // /tmp left out by default, /proc another filesystem.
+    expect(sizeEstimate(store.getState())).toEqual({ bytes: 25_000, excluded: 1300, atLeast: true, measuring: false });
+    store.getState().toggleFolderExclude('/srv');
+    expect(sizeEstimate(store.getState())).toMatchObject({ bytes: 5000, excluded: 21_300 });
+    store.getState().toggleDefaultExclude('/tmp/*');
+    store.getState().toggleDefaultExclude('/home/*/.cache/*');
+    expect(sizeEstimate(store.getState())).toMatchObject({ bytes: 6300, excluded: 20_000 });
+    // A ticked folder takes its whole subtree out, whatever was read below it.
+    store.getState().toggleFolderExclude('/home');
+    expect(sizeEstimate(store.getState())).toEqual({ bytes: 100 + 700 + 300, excluded: 20_000 + 5000, atLeast: true, measuring: false });
+    store.getState().toggleFolderExclude('/var');
+    expect(sizeEstimate(store.getState())?.atLeast).toBe(false);
+  });
+
+  it('says nothing before the root is measured, keeps an error to retry, and drops the answer of a root left behind', async () => {
+    let fail = true;
+    const { store, calls } = await onBackup((req) => {
+      if (fail) throw Object.assign(new Error('boom'), { code: 'internal', params: {} });
+      return tree[req.dir];
+    });
+    expect(store.getState().folders['/']).toMatchObject({ status: 'error' });
+    expect(sizeEstimate(store.getState())).toBeNull();
+    fail = false;
+    store.getState().toggleFolder('/home');
+    await settle();
+    expect(store.getState().folders['/home']?.status).toBe('loaded');
+    // A slow answer for /mnt/sys arriving after the user chose another root is dropped.
+    let release: () => void = () => undefined;
+    const slow = await onBackup((req) => new Promise((r) => (release = () => r(tree[req.dir]))));
+    void calls;
+    slow.store.getState().setOtherRoot('/mnt/other');
+    await slow.store.getState().loadInventory();
+    expect(slow.store.getState().folders).toEqual({});
+    release();
+    await settle();
+    expect(slow.store.getState().folders).toEqual({});
   });
 });

@@ -3,7 +3,9 @@
  * backup options, the rescue ISO options, and the running job.
  *
  * The request sent to `media.make` is derived from this state in one place
- * (`makeRequest`), so what the Run step starts is exactly what the screens showed.
+ * (`makeRequest`), so what the Run step starts is exactly what the screens showed —
+ * and what the Review step prints as command lines and saves as a profile. Loading a
+ * profile goes the other way (`applyRequest`).
  * Components call the named actions below, never `set`.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
@@ -11,14 +13,19 @@ import type { Language, RequestOf, Transport } from '../../shared/api';
 import type { Compressor } from '../../shared/backup-set';
 import type { ErrorInfo } from '../../shared/errors';
 import { parseSize } from '../../shared/format';
-import { SPLIT_CHOICES, type DoctorReport, type InventoryView, type MadeMedia, type MadeSet, type SplitChoice } from '../../shared/media-make';
+import type { MediaMakeRequest } from '../../shared/profile';
+import type { Drive } from '../../shared/drive';
+import { isSystemDrive } from '../../shared/drive-policy';
+import { SPLIT_CHOICES, type MediaKind, type DoctorReport, type InventoryView, type MadeMedia, type MadeSet, type SplitChoice } from '../../shared/media-make';
 import { errorOf, idleJob, trackJobs, type JobActions, type JobState } from '../app/job-tracker';
 import { createRehearseStore, type RehearseStore } from './rehearse-store';
+import { componentMatches, excludingPattern, folderExclude, type FolderSize } from '../../shared/folder-sizes';
 
 export type MediaStep =
   | { kind: 'source' }
   | { kind: 'backup' }
   | { kind: 'rescue' }
+  | { kind: 'review' }
   | { kind: 'running'; jobId: string }
   | { kind: 'done'; outcome: 'done' | 'failed' | 'cancelled'; backup: MadeSet | null; media: MadeMedia | null; error: ErrorInfo | null };
 
@@ -39,7 +46,22 @@ export const LEVELS: Record<Exclude<Compressor, 'none'>, { min: number; max: num
 const NO_SPLIT = Number.MAX_SAFE_INTEGER;
 
 /** What stops a step from going on; also the i18n key `makeMedia:problems.<code>`. */
-export type Problem = 'rootRelative' | 'noInventory' | 'destRequired' | 'destRelative' | 'destIsRoot' | 'splitInvalid' | 'isoRelative' | 'isoInsideDest' | 'isoNotIso' | 'kernelRelative' | 'doctorMissing';
+export type Problem =
+  | 'rootRelative'
+  | 'noInventory'
+  | 'destRequired'
+  | 'destRelative'
+  | 'destIsRoot'
+  | 'splitInvalid'
+  | 'isoRelative'
+  | 'isoInsideDest'
+  | 'isoNotIso'
+  | 'usbRequired'
+  | 'pxeRelative'
+  | 'pxeInsideDest'
+  | 'kernelRelative'
+  | 'doctorMissing'
+  | 'usbNotConfirmed';
 
 export interface MediaState extends JobState {
   step: MediaStep;
@@ -58,8 +80,19 @@ export interface MediaState extends JobState {
   /** default exclusions the user took out */
   removedDefaults: string[];
   excludes: string[];
+  /** where the rescue system goes: an ISO file, a USB stick (erased), or network-boot files */
+  mediaKind: MediaKind;
   /** empty until the user edits it: then the ISO goes beside the set, named after it (see `isoPath`) */
   iso: string;
+  /** the stick chosen from `drives` (system drives are never offered) */
+  usbDevice: string;
+  /** empty until edited: `<dest>-pxe` beside the set (see `pxePath`) */
+  pxe: string;
+  drives: Drive[] | null;
+  drivesLoading: boolean;
+  drivesError: ErrorInfo | null;
+  /** the Review step's "I understand the stick is erased" */
+  usbConfirmed: boolean;
   embed: boolean;
   lang: Language;
   /** once the user picked the rescue menu's language, it no longer follows the UI's */
@@ -69,9 +102,24 @@ export interface MediaState extends JobState {
   doctor: DoctorReport | null;
   doctorLoading: boolean;
   doctorError: ErrorInfo | null;
+  /** the Review step's profile file: the path typed, and the outcome of the last save or load */
+  profilePath: string;
+  profileBusy: boolean;
+  profileError: ErrorInfo | null;
+  profileDone: { action: 'saved' | 'loaded'; path: string } | null;
   /** the Done screen's rehearsal of the set and ISO just made: a store of its own (see rehearse-store) */
   rehearse: RehearseStore;
+  /** the exclusion tree: one level per folder read, keyed by root-relative path ("/", "/var") */
+  folders: Record<string, FolderLevel>;
+  /** the root-relative folders opened in the tree */
+  expanded: string[];
 }
+
+/** One level of the exclusion tree, as the helper measured it (see shared/folder-sizes). */
+export type FolderLevel =
+  | { status: 'loading' }
+  | { status: 'error'; error: ErrorInfo }
+  | { status: 'loaded'; files: number; children: FolderSize[] };
 
 export interface MediaActions extends JobActions {
   chooseSource(source: 'running' | 'other'): void;
@@ -87,13 +135,26 @@ export interface MediaActions extends JobActions {
   toggleDefaultExclude(pattern: string): void;
   addExclude(pattern: string): boolean;
   removeExclude(pattern: string): void;
+  loadFolder(rel: string): Promise<void>;
+  measureForRules(): void;
+  toggleFolder(rel: string): void;
+  toggleFolderExclude(rel: string): void;
   goToRescue(): void;
+  setMediaKind(kind: MediaKind): void;
+  loadDrives(): Promise<void>;
+  setUsbDevice(device: string): void;
+  setPxe(path: string): void;
+  setUsbConfirmed(confirmed: boolean): void;
   setIso(path: string): void;
   setEmbed(embed: boolean): void;
   setLang(lang: Language): void;
   followUiLanguage(lang: Language): void;
   setKernel(path: string): void;
   checkDoctor(): Promise<void>;
+  goToReview(): void;
+  setProfilePath(path: string): void;
+  saveProfile(): Promise<void>;
+  loadProfile(): Promise<void>;
   start(): Promise<void>;
   startOver(): void;
 }
@@ -115,7 +176,14 @@ function initial(lang: Language): Omit<MediaState, 'rehearse'> {
     customSplit: '',
     removedDefaults: [],
     excludes: [],
+    mediaKind: 'iso',
     iso: '',
+    usbDevice: '',
+    pxe: '',
+    drives: null,
+    drivesLoading: false,
+    drivesError: null,
+    usbConfirmed: false,
     embed: true,
     lang,
     langTouched: false,
@@ -123,6 +191,12 @@ function initial(lang: Language): Omit<MediaState, 'rehearse'> {
     doctor: null,
     doctorLoading: false,
     doctorError: null,
+    profilePath: '',
+    profileBusy: false,
+    profileError: null,
+    profileDone: null,
+    folders: {},
+    expanded: [],
     ...idleJob,
   };
 }
@@ -144,6 +218,18 @@ export function isoPath(s: Pick<MediaState, 'iso' | 'dest'>): string {
   if (s.iso.trim()) return tidyPath(s.iso);
   const dest = tidyPath(s.dest);
   return dest && dest !== '/' ? `${dest}-rescue.iso` : '';
+}
+
+/** The network-boot folder: the one typed, or `<dest>-pxe` beside the set. */
+export function pxePath(s: Pick<MediaState, 'pxe' | 'dest'>): string {
+  if (s.pxe.trim()) return tidyPath(s.pxe);
+  const dest = tidyPath(s.dest);
+  return dest && dest !== '/' ? `${dest}-pxe` : '';
+}
+
+/** Drives a stick may be picked from: the system's own are never offered, nor read-only ones. */
+export function stickChoices(drives: Drive[] | null): Drive[] {
+  return (drives ?? []).filter((d) => !isSystemDrive(d) && !d.readOnly);
 }
 
 export function splitBytes(s: Pick<MediaState, 'split' | 'customSplit'>): number | null {
@@ -171,11 +257,19 @@ export function backupProblem(s: MediaState): Problem | null {
 }
 
 export function rescueProblem(s: MediaState): Problem | null {
-  const iso = isoPath(s);
   const dest = tidyPath(s.dest);
-  if (!isAbsolute(iso)) return 'isoRelative';
-  if (iso === dest || iso.startsWith(dest + '/')) return 'isoInsideDest';
-  if (!/\.iso$/i.test(iso)) return 'isoNotIso';
+  if (s.mediaKind === 'iso') {
+    const iso = isoPath(s);
+    if (!isAbsolute(iso)) return 'isoRelative';
+    if (iso === dest || iso.startsWith(dest + '/')) return 'isoInsideDest';
+    if (!/\.iso$/i.test(iso)) return 'isoNotIso';
+  } else if (s.mediaKind === 'usb') {
+    if (!stickChoices(s.drives).some((d) => d.device === s.usbDevice)) return 'usbRequired';
+  } else {
+    const pxe = pxePath(s);
+    if (!isAbsolute(pxe)) return 'pxeRelative';
+    if (pxe === dest || pxe.startsWith(dest + '/') || dest.startsWith(pxe + '/')) return 'pxeInsideDest';
+  }
   if (s.kernel.trim() && !isAbsolute(s.kernel.trim())) return 'kernelRelative';
   if (s.doctor && !s.doctor.ok) return 'doctorMissing';
   return null;
@@ -189,6 +283,126 @@ export function effectiveExcludes(s: MediaState): { defaultExcludes: boolean; ex
   return { defaultExcludes: false, excludes: [...kept, ...s.excludes.filter((e) => !kept.includes(e))] };
 }
 
+/** "/var" + "log" → "/var/log" (root-relative paths, as exclusion patterns name them). */
+export function childPath(rel: string, name: string): string {
+  return `${rel === '/' ? '' : rel}/${name}`;
+}
+
+/** The absolute path of a root-relative folder of the system at `root`. */
+export function absoluteOf(root: string, rel: string): string {
+  return rel === '/' ? root : `${root === '/' ? '' : root}${rel}`;
+}
+
+/**
+ * Why a folder of the tree is left out, if it is: the user ticked it (its own box), a
+ * default chip or another pattern covers it, a folder above it is left out, or it is
+ * another filesystem the backup does not take (/proc, a network share…).
+ */
+export type FolderExclusion =
+  | { by: 'ticked'; pattern: string }
+  | { by: 'default'; pattern: string }
+  | { by: 'pattern'; pattern: string }
+  | { by: 'parent' }
+  | { by: 'otherFs' }
+  | null;
+
+export function folderExclusion(s: MediaState, rel: string, mountpoint = false): FolderExclusion {
+  const own = folderExclude(rel);
+  if (s.excludes.includes(own)) return { by: 'ticked', pattern: own };
+  const defaults = (s.inventory?.defaultExcludes ?? []).filter((d) => !s.removedDefaults.includes(d));
+  const byDefault = excludingPattern(rel, defaults);
+  if (byDefault) return { by: 'default', pattern: byDefault };
+  const byUser = excludingPattern(rel, s.excludes);
+  if (byUser) return { by: 'pattern', pattern: byUser };
+  if (mountpoint && !(s.inventory?.archived ?? []).includes(rel)) return { by: 'otherFs' };
+  return null;
+}
+
+/**
+ * The size left to archive, from the folder sizes read so far: the root's files and
+ * folders, less every folder left out; an opened folder counts as the sum of its own
+ * level (more exact: it includes filesystems mounted below it that the backup takes).
+ * `atLeast` when a walk hit its time cap; null until the root's level is read.
+ */
+export function sizeEstimate(s: MediaState): { bytes: number; excluded: number; atLeast: boolean; measuring: boolean } | null {
+  const top = s.folders['/'];
+  if (!top || top.status !== 'loaded') return null;
+  let atLeast = false;
+  let excluded = 0;
+  const walk = (rel: string, level: Extract<FolderLevel, { status: 'loaded' }>): number => {
+    let sum = level.files;
+    for (const c of level.children) {
+      const path = childPath(rel, c.name);
+      const sub = s.folders[path];
+      if (folderExclusion(s, path, c.mountpoint)) {
+        // Another filesystem was never part of the backup: nothing is taken off for it.
+        if (!c.mountpoint || (s.inventory?.archived ?? []).includes(path)) excluded += c.size;
+        continue;
+      }
+      if (sub?.status === 'loaded') sum += walk(path, sub);
+      else {
+        sum += c.size;
+        atLeast ||= c.capped;
+      }
+    }
+    return sum;
+  };
+  // Folders left out inside an opened folder: below a left-out one nothing is walked.
+  const bytes = walk('/', top);
+  // Levels still being read (opened, or asked for by the rules) may change the figure.
+  const measuring = Object.values(s.folders).some((l) => l.status === 'loading');
+  return { bytes, excluded, atLeast, measuring };
+}
+
+/**
+ * The folders to measure (without showing them) so the estimate sees what the rules
+ * leave out deep down: the parents of every folder a root-anchored pattern empties
+ * ("/var" for /var/tmp/*, "/home" then each "/home/<user>" for the users' caches). Patterns
+ * for some files only (*.deb) and floating ones (*.iso) cannot be located this way.
+ * Levels already read, being read, or that failed are not asked again.
+ */
+export function ruleLevels(s: MediaState): string[] {
+  const defaults = (s.inventory?.defaultExcludes ?? []).filter((d) => !s.removedDefaults.includes(d));
+  const want = new Set<string>();
+  for (const p of [...defaults, ...s.excludes]) {
+    if (!p.startsWith('/')) continue;
+    const folder = p.endsWith('/*') ? p.slice(0, -2) : p;
+    const parts = folder.split('/').filter(Boolean);
+    if (parts.length === 0 || (!p.endsWith('/*') && /[*?[]/.test(parts.at(-1)!))) continue;
+    let frontier = ['/'];
+    for (let i = 0; i < parts.length - 1 && frontier.length > 0; i++) {
+      const next: string[] = [];
+      for (const rel of frontier) {
+        const level = s.folders[rel];
+        if (level?.status !== 'loaded') {
+          want.add(rel);
+          continue;
+        }
+        for (const c of level.children) {
+          const path = childPath(rel, c.name);
+          // A folder left out as a whole needs no detail.
+          if (componentMatches(parts[i], c.name) && !folderExclusion(s, path, c.mountpoint)) next.push(path);
+        }
+      }
+      frontier = next;
+    }
+    for (const rel of frontier) want.add(rel);
+  }
+  return [...want].filter((rel) => !s.folders[rel]);
+}
+
+/** What stops Start on the Review step: an erased stick needs the user's word. */
+export function reviewProblem(s: MediaState): Problem | null {
+  return sourceProblem(s) ?? backupProblem(s) ?? rescueProblem(s) ?? (s.mediaKind === 'usb' && !s.usbConfirmed ? 'usbNotConfirmed' : null);
+}
+
+/** The output fields of the request for the chosen kind (an ISO is sent as before kinds existed). */
+function outputOf(s: MediaState): Pick<MediaMakeRequest, 'kind' | 'iso' | 'usb' | 'pxe'> {
+  if (s.mediaKind === 'usb') return { kind: 'usb', usb: s.usbDevice };
+  if (s.mediaKind === 'pxe') return { kind: 'pxe', pxe: pxePath(s) };
+  return { iso: isoPath(s) };
+}
+
 export function makeRequest(s: MediaState): RequestOf<'media.make'> {
   const split = splitBytes(s);
   const kernel = s.kernel.trim();
@@ -199,10 +413,59 @@ export function makeRequest(s: MediaState): RequestOf<'media.make'> {
     ...(s.level !== null && s.compress !== 'none' ? { level: s.level } : {}),
     ...(split !== null ? { split } : {}),
     ...effectiveExcludes(s),
-    iso: isoPath(s),
-    embed: s.embed,
+    ...outputOf(s),
+    // Network-boot files hold no set: the rescue system reads it over NFS.
+    embed: s.mediaKind === 'pxe' ? false : s.embed,
     lang: s.lang,
     ...(kernel ? { kernel: tidyPath(kernel) } : {}),
+  };
+}
+
+/** The profile file offered by default: beside the set, named after it, like the ISO. */
+export function profilePathOf(s: Pick<MediaState, 'profilePath' | 'dest'>): string {
+  if (s.profilePath.trim()) return tidyPath(s.profilePath);
+  const dest = tidyPath(s.dest);
+  return dest && dest !== '/' ? `${dest}-profile.json` : '';
+}
+
+/** The split choice that sends `bytes`: a preset when one matches, else a custom size. */
+export function splitChoiceOf(bytes: number | undefined): Pick<MediaState, 'split' | 'customSplit'> {
+  if (bytes === undefined) return { split: 'fat32', customSplit: '' };
+  if (bytes === NO_SPLIT) return { split: 'none', customSplit: '' };
+  for (const [choice, text] of Object.entries(SPLIT_CHOICES)) if (text !== null && parseSize(text) === bytes) return { split: choice as SplitChoice, customSplit: '' };
+  return { split: 'custom', customSplit: String(bytes) };
+}
+
+/**
+ * The screens' state for a request read from a profile: the inverse of `makeRequest`,
+ * given the defaults of the root's inventory (so a default the profile dropped shows as
+ * a chip taken out, not as one of the user's own patterns).
+ */
+export function stateOfRequest(req: MediaMakeRequest, defaults: string[]): Partial<MediaState> {
+  const excl = req.defaultExcludes
+    ? { removedDefaults: [], excludes: req.excludes }
+    : { removedDefaults: defaults.filter((d) => !req.excludes.includes(d)), excludes: req.excludes.filter((e) => !defaults.includes(e)) };
+  // An ISO or PXE folder at the default place stays "beside the set", so it follows a later change of folder.
+  const iso = !req.iso || req.iso === isoPath({ iso: '', dest: req.dest }) ? '' : req.iso;
+  const pxe = !req.pxe || req.pxe === pxePath({ pxe: '', dest: req.dest }) ? '' : req.pxe;
+  return {
+    mediaKind: req.kind ?? 'iso',
+    // A profile names no stick (see profile.ts): the user picks one again.
+    usbDevice: req.usb ?? '',
+    usbConfirmed: false,
+    pxe,
+    source: req.root === '/' ? 'running' : 'other',
+    otherRoot: req.root === '/' ? '' : req.root,
+    dest: req.dest,
+    compress: req.compress,
+    level: req.level ?? null,
+    ...splitChoiceOf(req.split),
+    ...excl,
+    iso,
+    embed: req.embed,
+    lang: req.lang,
+    langTouched: true,
+    kernel: req.kernel ?? '',
   };
 }
 
@@ -245,7 +508,8 @@ export function createMediaStore(api: Transport, opts: { lang: Language }): Medi
         const inventory = await api.invoke('inventory.collect', { root });
         // The chips of another root mean nothing here: start from its own defaults.
         const same = get().inventory?.root === inventory.root;
-        set({ inventory, inventoryLoading: false, ...(same ? {} : { removedDefaults: [] }) });
+        // Another root: its folders are read afresh when the tree shows.
+        set({ inventory, inventoryLoading: false, ...(same ? {} : { removedDefaults: [], folders: {}, expanded: [] }) });
       } catch (err) {
         set({ inventoryLoading: false, inventoryError: errorOf(err), inventory: null });
       }
@@ -256,7 +520,45 @@ export function createMediaStore(api: Transport, opts: { lang: Language }): Medi
     },
 
     goToBackup() {
-      if (!sourceProblem(get())) set({ step: { kind: 'backup' } });
+      if (sourceProblem(get())) return;
+      set({ step: { kind: 'backup' } });
+      if (get().folders['/']?.status !== 'loaded') void get().loadFolder('/');
+    },
+
+    async loadFolder(rel) {
+      const root = get().inventory?.root;
+      if (!root || get().folders[rel]?.status === 'loading') return;
+      set({ folders: { ...get().folders, [rel]: { status: 'loading' } } });
+      let level: FolderLevel;
+      try {
+        const r = await api.invoke('folders.sizes', { root, dir: absoluteOf(root, rel) });
+        level = { status: 'loaded', files: r.files, children: r.children };
+      } catch (err) {
+        level = { status: 'error', error: errorOf(err) };
+      }
+      // The answer of a root the user has since left means nothing here.
+      if (get().inventory?.root !== root) return;
+      set({ folders: { ...get().folders, [rel]: level } });
+      if (level.status === 'loaded') get().measureForRules();
+    },
+
+    measureForRules() {
+      if (get().step.kind !== 'backup' && get().step.kind !== 'review') return;
+      for (const rel of ruleLevels(get())) void get().loadFolder(rel);
+    },
+
+    toggleFolder(rel) {
+      const open = get().expanded.includes(rel);
+      set({ expanded: open ? get().expanded.filter((p) => p !== rel) : [...get().expanded, rel] });
+      const level = get().folders[rel];
+      if (!open && (!level || level.status === 'error')) void get().loadFolder(rel);
+    },
+
+    toggleFolderExclude(rel) {
+      // The folder itself stays (empty) in the set, as with the default exclusions.
+      const pattern = folderExclude(rel);
+      if (get().excludes.includes(pattern)) get().removeExclude(pattern);
+      else get().addExclude(pattern);
     },
 
     setDest(path) {
@@ -282,12 +584,14 @@ export function createMediaStore(api: Transport, opts: { lang: Language }): Medi
     toggleDefaultExclude(pattern) {
       const removed = get().removedDefaults;
       set({ removedDefaults: removed.includes(pattern) ? removed.filter((p) => p !== pattern) : [...removed, pattern] });
+      get().measureForRules();
     },
 
     addExclude(pattern) {
       const p = pattern.trim();
       if (!p || /[\0\n\r]/.test(p) || get().excludes.includes(p)) return false;
       set({ excludes: [...get().excludes, p] });
+      get().measureForRules();
       return true;
     },
 
@@ -299,6 +603,40 @@ export function createMediaStore(api: Transport, opts: { lang: Language }): Medi
       if (backupProblem(get())) return;
       set({ step: { kind: 'rescue' }, startError: null });
       if (!get().doctor) void get().checkDoctor();
+    },
+
+    setMediaKind(mediaKind) {
+      if (mediaKind === get().mediaKind) return;
+      // Each kind needs other tools (xorriso, sgdisk, mtools…): the doctor looks again.
+      set({ mediaKind, usbConfirmed: false, doctor: null });
+      void get().checkDoctor();
+      if (mediaKind === 'usb' && !get().drives) void get().loadDrives();
+    },
+
+    async loadDrives() {
+      if (get().drivesLoading) return;
+      set({ drivesLoading: true, drivesError: null });
+      try {
+        // The host adds loop devices only when it shows them (tests, power users).
+        const drives = await api.invoke('drives.list', {});
+        // A stick that went away is no longer chosen.
+        const still = stickChoices(drives).some((d) => d.device === get().usbDevice);
+        set({ drives, drivesLoading: false, ...(still ? {} : { usbDevice: '', usbConfirmed: false }) });
+      } catch (err) {
+        set({ drivesLoading: false, drivesError: errorOf(err) });
+      }
+    },
+
+    setUsbDevice(usbDevice) {
+      set({ usbDevice, usbConfirmed: false });
+    },
+
+    setPxe(pxe) {
+      set({ pxe });
+    },
+
+    setUsbConfirmed(usbConfirmed) {
+      set({ usbConfirmed });
     },
 
     setIso(iso) {
@@ -327,16 +665,61 @@ export function createMediaStore(api: Transport, opts: { lang: Language }): Medi
       if (kernel && !isAbsolute(kernel)) return;
       set({ doctorLoading: true, doctorError: null });
       try {
-        const doctor = await api.invoke('media.doctor', { media: 'iso', ...(kernel ? { kernel: tidyPath(kernel) } : {}) });
+        const doctor = await api.invoke('media.doctor', { media: get().mediaKind, ...(kernel ? { kernel: tidyPath(kernel) } : {}) });
         set({ doctor, doctorLoading: false });
       } catch (err) {
         set({ doctorLoading: false, doctorError: errorOf(err) });
       }
     },
 
+    goToReview() {
+      const s = get();
+      if (sourceProblem(s) || backupProblem(s) || rescueProblem(s) || !s.doctor || s.doctorLoading) return;
+      set({ step: { kind: 'review' }, startError: null, profileError: null, profileDone: null });
+    },
+
+    setProfilePath(profilePath) {
+      set({ profilePath, profileError: null, profileDone: null });
+    },
+
+    async saveProfile() {
+      const s = get();
+      const path = profilePathOf(s);
+      if (s.profileBusy || !isAbsolute(path) || sourceProblem(s) || backupProblem(s) || rescueProblem(s)) return;
+      set({ profileBusy: true, profileError: null, profileDone: null });
+      try {
+        const r = await api.invoke('profile.save', { path, request: makeRequest(s) });
+        set({ profileBusy: false, profileDone: { action: 'saved', path: r.path } });
+      } catch (err) {
+        set({ profileBusy: false, profileError: errorOf(err) });
+      }
+    },
+
+    async loadProfile() {
+      const path = profilePathOf(get());
+      if (get().profileBusy || !isAbsolute(path)) return;
+      set({ profileBusy: true, profileError: null, profileDone: null });
+      let req: MediaMakeRequest;
+      try {
+        req = (await api.invoke('profile.load', { path })).request;
+      } catch (err) {
+        set({ profileBusy: false, profileError: errorOf(err) });
+        return;
+      }
+      const kernelBefore = get().kernel;
+      const kindBefore = get().mediaKind;
+      set({ ...stateOfRequest(req, []), profilePath: path });
+      // The profile's root must be read before its defaults mean anything (and before Start).
+      if (get().inventory?.root !== req.root) await get().loadInventory();
+      set({ ...stateOfRequest(req, get().inventory?.defaultExcludes ?? []), profileBusy: false, profileDone: { action: 'loaded', path } });
+      // Another kernel or kind: the doctor's report was about the previous one.
+      if (get().kernel !== kernelBefore || get().mediaKind !== kindBefore || !get().doctor) await get().checkDoctor();
+      if (get().mediaKind === 'usb') await get().loadDrives();
+    },
+
     async start() {
       const s = get();
-      if (s.starting || sourceProblem(s) || backupProblem(s) || rescueProblem(s) || !s.doctor) return;
+      if (s.starting || reviewProblem(s) || !s.doctor) return;
       await jobs.start(
         () => api.invoke('media.make', makeRequest(s)),
         (jobId) => ({ step: { kind: 'running', jobId } }),
@@ -349,7 +732,7 @@ export function createMediaStore(api: Transport, opts: { lang: Language }): Medi
       // The rehearsal was of the set just made; a running one is cancelled, not left behind.
       get().rehearse.getState().reset();
       // The same machine is likely backed up again: keep the source and options, not the paths.
-      set({ step: { kind: 'source' }, progress: null, dest: '', iso: '', startError: null });
+      set({ step: { kind: 'source' }, progress: null, dest: '', iso: '', pxe: '', usbConfirmed: false, startError: null, profileDone: null, profileError: null });
     },
   }));
   return store;

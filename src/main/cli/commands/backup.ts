@@ -1,6 +1,7 @@
 /**
  * `lifeboat backup --dest DIR [--root DIR] [--compress FMT] [--level N] [--split SIZE]
  *                  [--exclude PATTERN]... [--no-default-excludes] [--base SETDIR] [--no-raw] [--json]`
+ * `lifeboat backup --profile FILE [any option above, which then wins over the profile]`
  */
 import { Option, type Command } from 'commander';
 import type { TFunction } from 'i18next';
@@ -10,11 +11,14 @@ import { LifeboatError } from '../../../shared/errors';
 import { formatBytes, parseSize } from '../../../shared/format';
 import { COMPRESSORS, type Compressor } from '../../../shared/backup-set';
 import { createJobContext } from '../../engine/job';
-import { runBackup, SPLIT_PRESETS } from '../../engine/backup/backup';
+import { runBackup, SPLIT_PRESETS, type BackupOptions } from '../../engine/backup/backup';
+import type { Profile } from '../../../shared/profile';
+import { readProfile } from '../../services/profile';
 import { printWarnings } from './inventory';
 
-interface BackupFlags {
-  dest: string;
+export interface BackupFlags {
+  dest?: string;
+  profile?: string;
   root: string;
   compress: Compressor;
   level?: string;
@@ -38,16 +42,45 @@ export function phasePrinter(io: CliIo) {
 
 export function parseSplit(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
+  // "none": one part per archive, however large (what the wizard's "No splitting" sends).
+  if (text.toLowerCase() === 'none') return Number.MAX_SAFE_INTEGER;
   const size = parseSize(SPLIT_PRESETS[text.toLowerCase()] ?? text);
   if (size === null) throw new LifeboatError('invalid-request', { field: '--split', reason: text });
   return size;
+}
+
+/**
+ * The engine's options from the flags, over the profile's choices when there is one:
+ * an option typed on the command line wins; a default commander filled in does not.
+ */
+export function backupOptionsOf(o: BackupFlags, cmd: Command, profile: Profile['backup'] | null): BackupOptions {
+  const typed = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+  const compress = typed('compress') || !profile ? o.compress : profile.compress;
+  const level = o.level !== undefined ? Number(o.level) : profile && compress === profile.compress ? profile.level : undefined;
+  if (level !== undefined && !Number.isInteger(level)) throw new LifeboatError('invalid-request', { field: '--level', reason: o.level! });
+  const dest = o.dest ?? profile?.dest;
+  if (!dest) throw new LifeboatError('invalid-request', { field: '--dest', reason: 'required' }, '--dest is required (or --profile)');
+  return {
+    dest,
+    root: typed('root') || !profile ? o.root : profile.root,
+    compress,
+    level,
+    split: o.split !== undefined ? parseSplit(o.split) : profile?.split,
+    // A list on the command line replaces the profile's, as any other option does.
+    excludes: o.exclude.length || !profile ? o.exclude : profile.excludes,
+    defaultExcludes: typed('defaultExcludes') || !profile ? o.defaultExcludes : profile.defaultExcludes,
+    base: o.base,
+    raw: o.raw,
+  };
 }
 
 export const registerBackup: RegisterCommand = (program: Command, io, signal, setExitCode) => {
   program
     .command('backup')
     .description(io.t('backup:command.description'))
-    .requiredOption('--dest <dir>', io.t('backup:command.dest'))
+    // Not commander's requiredOption: a profile can name the destination.
+    .option('--dest <dir>', io.t('backup:command.dest'))
+    .option('--profile <file>', io.t('backup:command.profile'))
     .option('--root <dir>', io.t('backup:command.root'), '/')
     .addOption(new Option('--compress <format>', io.t('backup:command.compress')).choices([...COMPRESSORS]).default('zstd'))
     .option('--level <n>', io.t('backup:command.level'))
@@ -57,10 +90,8 @@ export const registerBackup: RegisterCommand = (program: Command, io, signal, se
     .option('--base <set>', io.t('backup:command.base'))
     .option('--no-raw', io.t('backup:command.noRaw'))
     .option('--json', io.t('backup:command.json'))
-    .action(async (o: BackupFlags) => {
-      const level = o.level !== undefined ? Number(o.level) : undefined;
-      if (level !== undefined && !Number.isInteger(level)) throw new LifeboatError('invalid-request', { field: '--level', reason: o.level! });
-      const split = parseSplit(o.split);
+    .action(async (o: BackupFlags, cmd: Command) => {
+      const opts = backupOptionsOf(o, cmd, o.profile ? readProfile(o.profile).backup : null);
       const printer = phasePrinter(io);
       const ctx = createJobContext('backup', {
         signal,
@@ -68,10 +99,7 @@ export const registerBackup: RegisterCommand = (program: Command, io, signal, se
         onLog: (l) => process.env.LIFEBOAT_VERBOSE && io.err(l + '\n'),
       });
       try {
-        const r = await runBackup(
-          { dest: o.dest, root: o.root, compress: o.compress, level, split, excludes: o.exclude, defaultExcludes: o.defaultExcludes, base: o.base, raw: o.raw },
-          ctx,
-        );
+        const r = await runBackup(opts, ctx);
         printer.stop();
         if (io.json) emitJson(io, { type: 'result', ...r });
         else {

@@ -1,6 +1,7 @@
 /**
  * Step 2: where the backup set goes and how it is written — compression, part size,
- * and what is left out (the defaults as removable chips, plus the user's own).
+ * and what is left out (the defaults as removable chips, plus the user's own, plus the
+ * folders ticked in the tree of the system with their sizes and the size left to archive).
  */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -8,6 +9,7 @@ import { COMPRESSORS, type Compressor } from '../../../shared/backup-set';
 import { SPLIT_CHOICES, type SplitChoice } from '../../../shared/media-make';
 import { useMedia } from '../../app/context';
 import { FolderBrowser } from '../FolderBrowser';
+import { FolderTree } from '../FolderTree';
 import { backupProblem, LEVELS } from '../store';
 
 const SPLITS: SplitChoice[] = [...(Object.keys(SPLIT_CHOICES) as SplitChoice[]), 'custom'];
@@ -165,6 +167,7 @@ export function BackupOptions() {
           ))}
         </ul>
       )}
+      <FolderTree />
 
       <div className="actions">
         <button type="button" className="button" onClick={state.goToSource}>

@@ -70,15 +70,15 @@ export function Done({ step }: { step: DoneStep }) {
       )}
 
       {media && (
-        <section className="made" data-testid="made-iso">
-          <h3>{t('makeMedia:done.isoTitle')}</h3>
+        <section className="made" data-testid={`made-${media.kind}`}>
+          <h3>{media.kind === 'iso' ? t('makeMedia:done.isoTitle') : t(`makeMedia:done.title_${media.kind}`)}</h3>
           <dl className="facts">
-            <dt>{t('makeMedia:done.isoPath')}</dt>
-            <dd className="path" data-testid="iso-result-path">{media.path}</dd>
+            <dt>{media.kind === 'iso' ? t('makeMedia:done.isoPath') : t(`makeMedia:done.path_${media.kind}`)}</dt>
+            <dd className="path" data-testid={`${media.kind}-result-path`}>{media.path}</dd>
             <dt>{t('makeMedia:done.isoSize')}</dt>
             <dd data-testid="iso-size">{fmt.bytes(media.bytes)}</dd>
             <dt>{t('makeMedia:done.isoSet')}</dt>
-            <dd>{embed ? t('makeMedia:done.isoEmbedded') : t('makeMedia:done.isoNotEmbedded')}</dd>
+            <dd>{media.kind === 'pxe' ? t('makeMedia:done.pxeSet') : embed ? t(`makeMedia:done.embedded_${media.kind}`) : t('makeMedia:done.isoNotEmbedded')}</dd>
             <dt>{t('makeMedia:done.manifest')}</dt>
             <dd className="path">{media.manifestPath}</dd>
           </dl>
@@ -87,7 +87,7 @@ export function Done({ step }: { step: DoneStep }) {
           )}
           <h3>{t('makeMedia:done.bootTitle')}</h3>
           <ol className="boot-steps">
-            <li>{t('makeMedia:done.bootStick')}</li>
+            <li>{media.kind === 'iso' ? t('makeMedia:done.bootStick') : t(`makeMedia:done.boot_${media.kind}`)}</li>
             <li>{t('makeMedia:done.bootMenu')}</li>
           </ol>
           <p className="field-hint">{t('makeMedia:done.unattended')}</p>
@@ -100,7 +100,7 @@ export function Done({ step }: { step: DoneStep }) {
       )}
 
       {/* Only a finished set with its ISO can be rehearsed: the VM boots the one and restores the other. */}
-      {outcome === 'done' && backup && media && <Rehearse setDir={backup.path} media={media.path} />}
+      {outcome === 'done' && backup && media?.kind === 'iso' && <Rehearse setDir={backup.path} media={media.path} />}
 
       <div className="actions">
         <button type="button" className="button" onClick={goHome}>
@@ -110,7 +110,7 @@ export function Done({ step }: { step: DoneStep }) {
           {outcome === 'done' ? t('makeMedia:done.again') : t('common:retry')}
         </button>
         <span className="spacer" />
-        {media && (
+        {media?.kind === 'iso' && (
           <button type="button" className="button primary" data-testid="write-stick" onClick={writeToStick}>
             {t('makeMedia:done.writeStick')}
           </button>

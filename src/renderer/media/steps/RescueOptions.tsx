@@ -1,7 +1,9 @@
 /**
- * Step 3: the rescue ISO — where it goes, whether it carries the set, the language of
- * its menu — and whether this computer has what building it needs (the doctor).
+ * Step 3: the rescue system — where it goes (ISO file, USB stick or network-boot
+ * files), whether it carries the set, the language of its menu — and whether this
+ * computer has what building it needs (the doctor).
  * Only what is needed blocks; optional tools are listed so nobody is surprised later.
+ * The summary and Start are on the Review step that follows.
  */
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -9,8 +11,8 @@ import { LANGUAGES, type Language } from '../../../shared/api';
 import type { DoctorItem } from '../../../shared/media-make';
 import { useMedia } from '../../app/context';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { useFormat } from '../../i18n';
-import { isoPath, makeRequest, rescueProblem, rootOf, splitBytes } from '../store';
+import { rescueProblem } from '../store';
+import { MediaTarget } from './MediaTarget';
 
 function MissingItem({ item }: { item: DoctorItem }) {
   const { t } = useTranslation();
@@ -27,11 +29,9 @@ function MissingItem({ item }: { item: DoctorItem }) {
 
 export function RescueOptions() {
   const { t, i18n } = useTranslation();
-  const fmt = useFormat();
   const state = useMedia((s) => s);
   const { doctor, doctorLoading, doctorError } = state;
   const problem = rescueProblem(state);
-  const iso = isoPath(state);
   const uiLang = i18n.language as Language;
   const followUiLanguage = state.followUiLanguage;
 
@@ -42,33 +42,31 @@ export function RescueOptions() {
   const missingOptional = missing.filter((i) => !i.needed);
   const kernel = doctor?.items.find((i) => i.group === 'kernel' && i.id === 'kernel' && i.found);
   const kernelMissing = missingNeeded.some((i) => i.group === 'kernel');
-  const req = makeRequest(state);
-  const split = splitBytes(state);
 
   return (
     <div className="panel" data-testid="step-rescue">
       <h2>{t('makeMedia:rescue.title')}</h2>
       <p className="muted">{t('makeMedia:rescue.hint')}</p>
-      <div className="path-form field">
-        <label htmlFor="media-iso">{t('makeMedia:rescue.isoLabel')}</label>
-        <div className="path-row">
-          <input
-            id="media-iso"
-            data-testid="iso-path"
-            type="text"
-            spellCheck={false}
-            value={iso}
-            onChange={(e) => state.setIso(e.target.value)}
-          />
-        </div>
-        <p className="field-hint">{state.iso.trim() ? t('makeMedia:rescue.isoCustom') : t('makeMedia:rescue.isoDefault')}</p>
-        {problem && problem.startsWith('iso') && <p className="field-problem" data-testid="iso-problem">{t(`makeMedia:problems.${problem}`)}</p>}
-      </div>
-      <label className="check">
-        <input type="checkbox" data-testid="embed" checked={state.embed} onChange={(e) => state.setEmbed(e.target.checked)} />
-        <span>{t('makeMedia:rescue.embed')}</span>
-      </label>
-      <p className="field-hint indent">{state.embed ? t('makeMedia:rescue.embedOn') : t('makeMedia:rescue.embedOff')}</p>
+      <MediaTarget />
+      {state.mediaKind === 'pxe' ? (
+        <p className="field-hint" data-testid="pxe-no-embed">{t('makeMedia:target.pxeNoEmbed')}</p>
+      ) : (
+        <>
+          <label className="check">
+            <input type="checkbox" data-testid="embed" checked={state.embed} onChange={(e) => state.setEmbed(e.target.checked)} />
+            <span>{t(state.mediaKind === 'usb' ? 'makeMedia:target.usbEmbed' : 'makeMedia:rescue.embed')}</span>
+          </label>
+          <p className="field-hint indent">
+            {state.mediaKind === 'usb'
+              ? state.embed
+                ? t('makeMedia:target.usbEmbedOn')
+                : t('makeMedia:target.usbEmbedOff')
+              : state.embed
+                ? t('makeMedia:rescue.embedOn')
+                : t('makeMedia:rescue.embedOff')}
+          </p>
+        </>
+      )}
       <div className="field-grid">
         <div className="field narrow">
           <label htmlFor="media-lang">{t('makeMedia:rescue.lang')}</label>
@@ -134,35 +132,13 @@ export function RescueOptions() {
         </form>
       )}
 
-      <h3 className="subtle-heading">{t('makeMedia:rescue.summaryTitle')}</h3>
-      <dl className="facts" data-testid="summary">
-        <dt>{t('makeMedia:rescue.summary.root')}</dt>
-        <dd className="path">{rootOf(state)}</dd>
-        <dt>{t('makeMedia:rescue.summary.dest')}</dt>
-        <dd className="path">{req.dest}</dd>
-        <dt>{t('makeMedia:rescue.summary.compress')}</dt>
-        <dd>
-          {req.level !== undefined
-            ? t('makeMedia:rescue.summary.withLevel', { compress: t(`makeMedia:backup.compressors.${state.compress}`), level: req.level })
-            : t(`makeMedia:backup.compressors.${state.compress}`)}
-        </dd>
-        <dt>{t('makeMedia:rescue.summary.split')}</dt>
-        <dd>{state.split === 'custom' && split !== null ? fmt.bytes(split) : t(`makeMedia:backup.splits.${state.split}`)}</dd>
-        <dt>{t('makeMedia:rescue.summary.excludes')}</dt>
-        <dd>{t('makeMedia:rescue.summary.excludeCount', { count: req.excludes.length + (req.defaultExcludes ? (state.inventory?.defaultExcludes.length ?? 0) : 0) })}</dd>
-        <dt>{t('makeMedia:rescue.summary.iso')}</dt>
-        <dd className="path">{iso}</dd>
-      </dl>
-      <p className="notice info">{t('makeMedia:rescue.nothingErased')}</p>
-
-      {state.startError && <ErrorNotice error={state.startError} testId="start-error" />}
       <div className="actions">
         <button type="button" className="button" onClick={state.goToBackup}>
           {t('common:back')}
         </button>
         <span className="spacer" />
-        <button type="button" className="button primary" data-testid="start" disabled={problem !== null || !doctor || doctorLoading || state.starting} onClick={() => void state.start()}>
-          {state.starting ? t('makeMedia:rescue.starting') : t('makeMedia:rescue.start')}
+        <button type="button" className="button primary" data-testid="rescue-next" disabled={problem !== null || !doctor || doctorLoading} onClick={state.goToReview}>
+          {t('makeMedia:rescue.next')}
         </button>
       </div>
     </div>

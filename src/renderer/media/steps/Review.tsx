@@ -1,0 +1,187 @@
+/**
+ * Step 4: everything chosen, on one screen, before anything is written — the summary,
+ * the same work as `lifeboat` command lines to copy, and the choices as a profile file
+ * to save (for an unattended run) or to load (to start from earlier choices).
+ *
+ * The summary, the lines and the profile all come from `makeRequest`: the request Start
+ * sends, so none of them can say something the job will not do.
+ */
+import { useTranslation } from 'react-i18next';
+import { commandText, shellLine } from '../../../shared/profile';
+import { useMedia } from '../../app/context';
+import { CopyButton } from '../../components/CopyButton';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { useFormat } from '../../i18n';
+import { backupProblem, makeRequest, profilePathOf, rescueProblem, reviewProblem, sourceProblem, splitBytes, stickChoices } from '../store';
+
+export function Review() {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const state = useMedia((s) => s);
+  // What is wrong with the choices; the stick's confirmation is asked for below, not listed as a problem.
+  const problem = sourceProblem(state) ?? backupProblem(state) ?? rescueProblem(state);
+  const startBlocked = reviewProblem(state) !== null;
+  const stick = state.mediaKind === 'usb' ? stickChoices(state.drives).find((d) => d.device === state.usbDevice) : undefined;
+  const req = makeRequest(state);
+  const commands = commandText(req);
+  const split = splitBytes(state);
+  const defaults = state.inventory?.defaultExcludes ?? [];
+  const keptDefaults = defaults.filter((d) => !state.removedDefaults.includes(d));
+  const archived = state.inventory?.archived ?? [];
+  const profilePath = profilePathOf(state);
+  // A profile never names a stick (see shared/profile.ts): the unattended line does.
+  // No --yes: erasing a stick named by a device path is confirmed by a person each time.
+  const stickArg = state.mediaKind === 'usb' && req.usb ? ` ${shellLine(['--usb', req.usb, ...(req.usb.startsWith('/dev/loop') ? ['--include-loop'] : [])])}` : '';
+  const profileCommand = `lifeboat backup --profile ${shellLine([profilePath || '…'])} && lifeboat media --profile ${shellLine([profilePath || '…'])}${stickArg}`;
+
+  return (
+    <div className="panel" data-testid="step-review">
+      <h2>{t('makeMedia:review.title')}</h2>
+      <dl className="facts" data-testid="summary">
+        <dt>{t('makeMedia:review.root')}</dt>
+        <dd>
+          <span className="path">{req.root}</span>
+          {archived.length > 0 && (
+            <span className="muted" data-testid="summary-archived">
+              {' — '}
+              {t('makeMedia:review.archived', { count: archived.length, list: archived.join(', ') })}
+            </span>
+          )}
+        </dd>
+        <dt>{t('makeMedia:review.dest')}</dt>
+        <dd className="path" data-testid="summary-dest">{req.dest}</dd>
+        <dt>{t('makeMedia:review.compress')}</dt>
+        <dd data-testid="summary-compress">
+          {req.level !== undefined
+            ? t('makeMedia:review.withLevel', { compress: t(`makeMedia:backup.compressors.${state.compress}`), level: req.level })
+            : t(`makeMedia:backup.compressors.${state.compress}`)}
+        </dd>
+        <dt>{t('makeMedia:review.split')}</dt>
+        <dd>{state.split === 'custom' && split !== null ? fmt.bytes(split) : t(`makeMedia:backup.splits.${state.split}`)}</dd>
+        <dt>{t('makeMedia:review.excludes')}</dt>
+        <dd data-testid="summary-excludes">
+          <span>{t('makeMedia:review.defaultCount', { count: keptDefaults.length })}</span>
+          {state.removedDefaults.length > 0 && (
+            <span className="muted"> {t('makeMedia:review.defaultsTakenOut', { list: state.removedDefaults.join(', ') })}</span>
+          )}
+          {state.excludes.length > 0 && (
+            <ul className="chips compact">
+              {state.excludes.map((x) => (
+                <li key={x} className="chip user" data-testid="summary-exclude">
+                  <code>{x}</code>
+                </li>
+              ))}
+            </ul>
+          )}
+        </dd>
+        <dt>{t('makeMedia:review.media')}</dt>
+        <dd data-testid="summary-media" data-kind={state.mediaKind}>
+          {t(`makeMedia:review.media_${state.mediaKind}`)}{' '}
+          {state.mediaKind === 'usb' ? (
+            <span data-testid="summary-usb">
+              <span className="path">{req.usb}</span>
+              {stick && ` — ${stick.description || stick.device}, ${fmt.bytes(stick.size)}`}
+            </span>
+          ) : (
+            <span className="path" data-testid={`summary-${state.mediaKind}`}>
+              {state.mediaKind === 'pxe' ? req.pxe : req.iso}
+            </span>
+          )}
+        </dd>
+        <dt>{t(`makeMedia:review.embed_${state.mediaKind}`)}</dt>
+        <dd data-testid="summary-embed">{req.embed ? t(`makeMedia:review.embedYes_${state.mediaKind}`) : t(`makeMedia:review.embedNo_${state.mediaKind}`)}</dd>
+        <dt>{t('makeMedia:review.lang')}</dt>
+        <dd>{t(`common:languages.${req.lang}`)}</dd>
+        <dt>{t('makeMedia:review.kernel')}</dt>
+        <dd className={req.kernel ? 'path' : undefined}>{req.kernel ?? t('makeMedia:review.runningKernel')}</dd>
+      </dl>
+      {problem && (
+        <p className="notice error" data-testid="review-problem">
+          {t(`makeMedia:problems.${problem}`)}
+        </p>
+      )}
+
+      <h3 className="subtle-heading">{t('makeMedia:review.cliTitle')}</h3>
+      <p className="field-hint">{t('makeMedia:review.cliHint')}</p>
+      <div className="command-box">
+        <pre className="command" data-testid="cli-lines">
+          {commands}
+        </pre>
+        <CopyButton text={commands} testId="cli-copy" />
+      </div>
+
+      <h3 className="subtle-heading">{t('makeMedia:review.profileTitle')}</h3>
+      <p className="field-hint">{t('makeMedia:review.profileHint')}</p>
+      <form
+        className="path-form field"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void state.saveProfile();
+        }}
+      >
+        <label htmlFor="media-profile">{t('makeMedia:review.profileLabel')}</label>
+        <div className="path-row">
+          <input
+            id="media-profile"
+            data-testid="profile-path"
+            type="text"
+            spellCheck={false}
+            value={profilePath}
+            onChange={(e) => state.setProfilePath(e.target.value)}
+          />
+          <button type="submit" className="button" data-testid="profile-save" disabled={state.profileBusy || !profilePath.startsWith('/') || problem !== null}>
+            {t('makeMedia:review.profileSave')}
+          </button>
+          <button type="button" className="button" data-testid="profile-load" disabled={state.profileBusy || !profilePath.startsWith('/')} onClick={() => void state.loadProfile()}>
+            {t('makeMedia:review.profileLoad')}
+          </button>
+        </div>
+        {profilePath && !profilePath.startsWith('/') && <p className="field-problem">{t('makeMedia:problems.destRelative')}</p>}
+      </form>
+      {state.profileError && <ErrorNotice error={state.profileError} testId="profile-error" />}
+      {state.profileDone && (
+        <div className="notice ok" data-testid={`profile-${state.profileDone.action}`}>
+          <p className="no-margin">{t(`makeMedia:review.${state.profileDone.action}`, { path: state.profileDone.path })}</p>
+          {state.profileDone.action === 'saved' && (
+            <>
+              <p className="no-margin">{t('makeMedia:review.unattended')}</p>
+              <pre className="command wrap" data-testid="profile-command">
+                {profileCommand}
+              </pre>
+            </>
+          )}
+        </div>
+      )}
+
+      {state.mediaKind === 'usb' && stick ? (
+        <div className="notice error danger-box" data-testid="usb-erase">
+          <p className="no-margin">
+            {t('makeMedia:review.eraseWarning', { device: stick.device, description: stick.description || stick.device, size: fmt.bytes(stick.size) })}
+          </p>
+          <label className="check">
+            <input type="checkbox" data-testid="usb-confirm" checked={state.usbConfirmed} onChange={(e) => state.setUsbConfirmed(e.target.checked)} />
+            <span>{t('makeMedia:review.eraseConfirm', { device: stick.device })}</span>
+          </label>
+        </div>
+      ) : (
+        <p className="notice info">{t('makeMedia:rescue.nothingErased')}</p>
+      )}
+      {state.startError && <ErrorNotice error={state.startError} testId="start-error" />}
+      <div className="actions">
+        <button type="button" className="button" onClick={state.goToRescue}>
+          {t('common:back')}
+        </button>
+        <span className="spacer" />
+        <button
+          type="button"
+          className={`button ${state.mediaKind === 'usb' ? 'danger' : 'primary'}`}
+          data-testid="start"
+          disabled={startBlocked || !state.doctor || state.doctorLoading || state.starting || state.profileBusy}
+          onClick={() => void state.start()}
+        >
+          {state.starting ? t('makeMedia:rescue.starting') : t(`makeMedia:review.start_${state.mediaKind}`)}
+        </button>
+      </div>
+    </div>
+  );
+}
