@@ -9,30 +9,23 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir, type LoopDevice } from '../util/loop';
-import { runBackup } from '../../src/main/engine/backup/backup';
-import { snapshotTree, type Entry } from '../../src/main/engine/backup/tree-snapshot';
-import { createJobContext } from '../../src/main/engine/job';
+import { canUseLoop, cleanupScratch, loopSkipReason, scratchDir, type LoopDevice } from '../util/loop';
 import { hasQemu, stopAll, Vm } from './vm';
+import { expectRestored, hostKernel as kernel, makeSmallSystem, type SmallSystem } from './small-system';
 import { ganeshaSkipReason, hasGanesha, NfsServer, nfsPortBusy } from './nfs';
 import { runCli as cli } from '../util/cli';
 
 const MiB = 1024 * 1024;
 const SIZE = 128 * MiB;
-const ROOT_UUID = '0f5e0000-1111-4222-8333-444455556666';
-const SWAP_UUID = '0f5e0000-aaaa-4bbb-8ccc-dddddddddddd';
 // The test's CPU is shared with other qemu tests: software-emulated boots take 2–3× longer then.
 const BOOT_MS = 240_000;
 const SET_ARG = 'lifeboat.set=nfs:10.0.2.2:/sets/nightly';
 
-const kernelName = existsSync('/boot') ? readdirSync('/boot').find((f) => f.startsWith('vmlinuz-')) : undefined;
-const kernel = kernelName ? `/boot/${kernelName}` : '';
 const why = !canUseLoop()
   ? loopSkipReason
-  : !kernelName || !hasQemu()
+  : !kernel || !hasQemu()
     ? 'needs qemu-system-x86_64 and a kernel in /boot (apt-get install qemu-system-x86 linux-image-cloud-amd64)'
     : !existsSync('/usr/lib/PXELINUX/pxelinux.0')
       ? 'needs pxelinux (apt-get install pxelinux)'
@@ -45,8 +38,6 @@ const why = !canUseLoop()
             : null;
 
 const sh = (cmd: string, ...args: string[]) => execFileSync('sh', ['-c', cmd, 'sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const table = (dev: string) => JSON.parse(sh('sfdisk --json "$1"', dev)).partitiontable as { label: string; id: string; partitions: Array<Record<string, unknown>> };
-const strip = (t: ReturnType<typeof table>) => ({ ...t, device: undefined, partitions: t.partitions.map((p) => ({ ...p, node: undefined })) });
 const exitsWithin = (vm: Vm, ms: number) => Promise.race([vm.exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('still running'), ms))]);
 
 let work = '';
@@ -54,41 +45,25 @@ const loops: LoopDevice[] = [];
 let nfs: NfsServer | undefined;
 let setDir = '';
 let setId = '';
-let want: Map<string, Entry>;
-let srcTable: ReturnType<typeof table>;
+let sys: SmallSystem;
 
 describe.skipIf(why !== null)(`PXE boot with the set on NFS in qemu${why ? ` (${why})` : ''}`, () => {
   beforeAll(async () => {
     work = scratchDir('lifeboat-pxe-nfs-');
-    const src = makeLoop(SIZE, { dir: work });
-    loops.push(src);
-    sh('printf "label: gpt\\n,80MiB,L\\n,,S\\n" | sfdisk --quiet "$1"', src.device);
-    sh('partx -d "$1" 2>/dev/null; partx -a "$1"', src.device);
-    sh('mkfs.ext4 -q -U "$2" -L rootfs "$1"', `${src.device}p1`, ROOT_UUID);
-    sh('mkswap -U "$2" -L swap "$1" >/dev/null', `${src.device}p2`, SWAP_UUID);
-    const root = join(work, 'root');
-    mkdirSync(root);
-    sh('mount "$1" "$2"', `${src.device}p1`, root);
-    try {
-      mkdirSync(join(root, 'etc'));
-      writeFileSync(join(root, 'etc/fstab'), `UUID=${ROOT_UUID} / ext4 defaults 0 1\nUUID=${SWAP_UUID} none swap sw 0 0\n`);
-      writeFileSync(join(root, 'etc/hostname'), 'restored-over-nfs\n');
-      mkdirSync(join(root, 'home/anna/Documents'), { recursive: true });
-      writeFileSync(join(root, 'home/anna/Documents/lettre à Zoé.txt'), 'Bonjour\n');
-      writeFileSync(join(root, 'home/anna/photo.bin'), randomBytes(3 * MiB));
-      linkSync(join(root, 'home/anna/photo.bin'), join(root, 'home/anna/photo-link.bin'));
-      symlinkSync('Documents', join(root, 'home/anna/docs'));
-      sh('setfattr -n user.lifeboat -v kept "$1"', join(root, 'etc/hostname'));
-      // The export holds a folder of sets, as a backup server would.
-      mkdirSync(join(work, 'share'));
-      setDir = join(work, 'share/nightly');
-      await runBackup({ dest: setDir, root, compress: 'zstd', split: 2 * MiB }, createJobContext('backup'));
-      want = snapshotTree(root, (rel) => rel === 'lost+found' || rel.startsWith('lost+found/'));
-    } finally {
-      sh('umount "$1"', root);
-    }
-    srcTable = table(src.device);
-    expect(existsSync(join(setDir, 'restore.sh'))).toBe(true);
+    // The export holds a folder of sets, as a backup server would.
+    mkdirSync(join(work, 'share'));
+    setDir = join(work, 'share/nightly');
+    sys = await makeSmallSystem({
+      work,
+      sizeBytes: SIZE,
+      rootMiB: 80,
+      rootUuid: '0f5e0000-1111-4222-8333-444455556666',
+      swapUuid: '0f5e0000-aaaa-4bbb-8ccc-dddddddddddd',
+      hostname: 'restored-over-nfs',
+      setDir,
+      split: 2 * MiB,
+    });
+    loops.push(sys.source);
     setId = JSON.parse(readFileSync(join(setDir, 'lifeboat.json'), 'utf8')).id;
     mkdirSync(join(work, 'nfs'));
     nfs = new NfsServer(join(work, 'nfs'), join(work, 'share'), '/sets');
@@ -159,22 +134,6 @@ describe.skipIf(why !== null)(`PXE boot with the set on NFS in qemu${why ? ` (${
     expect(await exitsWithin(vm, 60_000)).toBe('exited');
     console.log(`PXE restore from NFS in qemu: RESTORE-OK after ${seconds.toFixed(1)} s`);
 
-    const target = makeLoop(SIZE, { file: disk });
-    loops.push(target);
-    sh('partx -d "$1" 2>/dev/null; partx -a "$1"', target.device);
-    expect(strip(table(target.device))).toEqual(strip(srcTable));
-    expect(sh('blkid -p -s UUID -o value "$1"', `${target.device}p1`).trim()).toBe(ROOT_UUID);
-    expect(sh('blkid -p -s UUID -o value "$1"', `${target.device}p2`).trim()).toBe(SWAP_UUID);
-    const mnt = join(work, 'restored');
-    mkdirSync(mnt);
-    sh('mount -o ro "$1" "$2"', `${target.device}p1`, mnt);
-    try {
-      const got = snapshotTree(mnt, (rel) => rel === 'lost+found' || rel.startsWith('lost+found/'));
-      expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
-      for (const [k, v] of want) expect(got.get(k), k).toEqual(v);
-      expect(readFileSync(join(mnt, 'etc/hostname'), 'utf8')).toBe('restored-over-nfs\n');
-    } finally {
-      sh('umount "$1"', mnt);
-    }
+    expectRestored(sys, disk, loops);
   }, 600_000);
 });
