@@ -85,11 +85,22 @@ wait_for_disks() {
 	done
 }
 
-# has_set DIR: sets SET_DIR when DIR holds a backup set at its root or in lifeboat/.
+# has_set DIR: sets SET_DIR when DIR holds a backup set at its root, or else in lifeboat/
+# (embedded when the medium was made) or sets/*/ (added later by "media --again"): of
+# those, the newest by its manifest's created date (ISO UTC, so text order is time order).
+# SET_COUNT says how many there were to choose from.
 has_set() {
+	SET_COUNT=1
 	if [ -f "$1/lifeboat.json" ]; then SET_DIR=$1; return 0; fi
-	if [ -f "$1/lifeboat/lifeboat.json" ]; then SET_DIR=$1/lifeboat; return 0; fi
-	return 1
+	best=$(for d in "$1/lifeboat" "$1"/sets/*; do
+		[ -f "$d/lifeboat.json" ] || continue
+		echo "$(sed -n 's/^  "created": "\([^"]*\)",*$/\1/p' "$d/lifeboat.json" | head -n 1) $d"
+	done | sort)
+	[ -n "$best" ] || return 1
+	SET_COUNT=$(echo "$best" | wc -l)
+	best=$(echo "$best" | tail -n 1)
+	SET_DIR=${best#* }
+	return 0
 }
 
 # try_dev DEV: mounts DEV read-only and keeps it mounted when it holds a set.
@@ -158,6 +169,7 @@ find_set() {
 say T_searching
 if find_set; then
 	say T_setFound "$SET_DIR"
+	[ "$SET_COUNT" -gt 1 ] && say T_setNewest "$SET_COUNT"
 	echo "$SET_DIR" >/run/lifeboat/set
 	# For logs and tests: which set (its id) and where it was read from: the type and source
 	# of the mount holding SET_DIR (longest mount point above it), e.g. nfs4 SERVER:/PATH.

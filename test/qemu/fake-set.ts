@@ -12,13 +12,15 @@ import { BackupSetSchema } from '../../src/shared/backup-set';
 
 const sha = (body: string) => createHash('sha256').update(body).digest('hex');
 
-export function makeFakeSet(dir: string): void {
+/** `id`, `created` and `partBytes` (the archive part's size) let a test make distinct sets. */
+export function makeFakeSet(dir: string, opts: { id?: string; created?: string; partBytes?: number } = {}): void {
   mkdirSync(join(dir, 'archives'), { recursive: true });
-  const part = 'not really an archive, but bytes with a checksum';
+  const text = 'not really an archive, but bytes with a checksum';
+  const part = opts.partBytes ? text.repeat(Math.ceil(opts.partBytes / text.length)).slice(0, opts.partBytes) : text;
   const manifest = BackupSetSchema.parse({
     format: 1,
-    id: 'test-set',
-    created: new Date('2026-01-02T03:04:05Z').toISOString(),
+    id: opts.id ?? 'test-set',
+    created: opts.created ?? new Date('2026-01-02T03:04:05Z').toISOString(),
     host: 'test',
     tool: { name: 'lifeboat', version: 'test' },
     kind: { type: 'full' },

@@ -7,6 +7,8 @@
  *   lifeboat media --set SETDIR --iso FILE.iso --embed --split-media cd|dvd|SIZE
  *     → FILE-1.iso (boots), FILE-2.iso…: a set of discs of that size
  *   lifeboat media --profile FILE [any option above, which then wins over the profile]
+ *   lifeboat media --usb DEVICE --set SETDIR --again [--keep N] [--yes] [--include-loop]
+ *     → adds the set to an existing Lifeboat stick, keeps the newest N sets (default 3)
  */
 import { Option, type Command } from 'commander';
 import type { RegisterCommand } from './index';
@@ -21,6 +23,8 @@ import { confirmErase } from '../confirm';
 import type { Language } from '../../../shared/api';
 import type { Profile } from '../../../shared/profile';
 import { readProfile } from '../../services/profile';
+import { planUsbAgain, usbAgain } from '../../engine/media/usb-again';
+import type { CliIo } from '../output';
 
 export interface MediaFlags {
   profile?: string;
@@ -38,6 +42,8 @@ export interface MediaFlags {
   yes?: boolean;
   includeLoop?: boolean;
   splitMedia?: string;
+  again?: boolean;
+  keep?: string;
 }
 
 /**
@@ -81,6 +87,8 @@ export const registerMedia: RegisterCommand = (program: Command, io, signal, set
     .option('--yes', io.t('media:command.yes'))
     .option('--include-loop', io.t('media:command.includeLoop'))
     .option('--split-media <size>', io.t('media:command.splitMedia'))
+    .option('--again', io.t('media:command.again'))
+    .option('--keep <n>', io.t('media:command.keep'))
     .option('--json', io.t('media:command.json'))
     .action(async (flags: MediaFlags, cmd: Command) => {
       const profile = flags.profile ? readProfile(flags.profile) : null;
@@ -89,6 +97,17 @@ export const registerMedia: RegisterCommand = (program: Command, io, signal, set
       const refuse = (field: string, reason: string) => {
         throw new LifeboatError('invalid-request', { field, reason }, `${field}: ${reason}`);
       };
+      if (o.keep !== undefined && !o.again) refuse('--keep', io.t('media:keepNeedsAgain'));
+      if (o.again) {
+        if (!o.usb || o.iso || o.pxe) refuse('--again', io.t('media:againNeedsUsb'));
+        if (!o.set) refuse('--set', io.t('media:needSet'));
+        if (flags.kernel || flags.modules || o.splitMedia || o.rescueOnly || (flags.embed && cmd.getOptionValueSource('embed') === 'cli')) refuse('--again', io.t('media:againKeepsRescue'));
+        const keep = o.keep === undefined ? 3 : Number(o.keep);
+        if (!(Number.isInteger(keep) && keep >= 1 && keep <= 100)) refuse('--keep', '1…100');
+        await backupAgain(io, signal, { device: o.usb!, set: o.set!, keep, yes: o.yes, includeLoop: Boolean(o.includeLoop) });
+        setExitCode(0);
+        return;
+      }
       if (outputs === 0 && profile?.media.kind === 'usb') refuse('--usb', io.t('media:profileNeedsUsb'));
       if (outputs !== 1) refuse('--iso/--usb/--pxe', io.t('media:needOutput'));
       if (!o.set && !o.rescueOnly) refuse('--set', io.t('media:needSet'));
@@ -153,3 +172,38 @@ export const registerMedia: RegisterCommand = (program: Command, io, signal, set
       }
     });
 };
+
+/**
+ * `--again`: a new set onto an existing stick. Only the pruned old sets are erased, so
+ * the question lists them; the drive rules are the same as for making the stick.
+ */
+async function backupAgain(io: CliIo, signal: AbortSignal, a: { device: string; set: string; keep: number; yes?: boolean; includeLoop: boolean }): Promise<void> {
+  const policy = { imageSize: null, imageSourceDevice: await sourceDeviceOf(a.set), includeLoop: a.includeLoop };
+  const drive = await assertWritableTarget(a.device, policy);
+  const plan = await planUsbAgain(drive.device, a.set, a.keep);
+  const removed = plan.remove.map((s) => io.t('media:againSet', { id: s.id, created: s.created, dir: s.dir })).join('\n');
+  await confirmErase(io, {
+    yes: a.yes,
+    question: plan.remove.length
+      ? io.t('media:confirmAgain', { device: drive.device, description: drive.description, id: plan.add.id, keep: a.keep, count: plan.remove.length }) + '\n' + removed + '\n' + io.t('media:confirmAgainAsk')
+      : io.t('media:confirmAgainNoRemoval', { device: drive.device, description: drive.description, id: plan.add.id }) + ' ' + io.t('media:confirmAgainAsk'),
+    signal,
+  });
+  const result = await usbAgain({
+    device: drive.device,
+    set: a.set,
+    keep: a.keep,
+    signal,
+    usbGuard: async (device) => {
+      await unmountDrive(await assertWritableTarget(device, policy));
+    },
+    log: (l) => process.env.LIFEBOAT_VERBOSE && io.err(l + '\n'),
+  });
+  if (io.json) {
+    emitJson(io, { type: 'result', ...result });
+    return;
+  }
+  io.out(io.t(result.add.alreadyPresent ? 'media:againPresent' : 'media:againAdded', { id: result.add.id, dir: result.add.dir, device: result.device, size: formatBytes(result.add.bytes, io.lang) }) + '\n');
+  for (const s of result.remove) io.out(io.t('media:againRemoved', { id: s.id, created: s.created, dir: s.dir }) + '\n');
+  io.out(io.t('media:againKept', { count: result.keep.length + 1, free: formatBytes(result.freeBytesAfter, io.lang), seconds: result.seconds.toFixed(1) }) + '\n');
+}
