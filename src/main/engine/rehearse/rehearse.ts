@@ -26,6 +26,7 @@ import { LifeboatError } from '../../../shared/errors';
 import { throwIfCancelled, type JobContext } from '../job';
 import { run } from '../run';
 import { readManifest } from '../set/read';
+import { waitForLogin } from './boot-watch';
 import { hasQemu, ovmf, Vm } from './vm';
 
 export interface RehearseOptions {
@@ -48,8 +49,6 @@ export interface RehearseResult {
   setEmbedded: boolean;
 }
 
-/** What a getty prints; systemd's, agetty's and busybox's all end the line this way. */
-const LOGIN = /\blogin:\s*$/m;
 // the whole line: output arrives in pieces, and a reason cut in half would be reported
 const DONE = /LIFEBOAT-RESTORE-(OK|FAILED: ?([^\r\n]*))\r?\n/;
 const STEP = /LIFEBOAT-STEP (\d+)\/(\d+) (\S+)/g;
@@ -134,10 +133,10 @@ export async function rehearse(ctx: JobContext, opts: RehearseOptions): Promise<
     const bootStarted = Date.now();
     const restored = new Vm({ disk: disks[0], uefi, memoryMiB: opts.memoryMiB ?? 1024 });
     vms.push(restored);
-    await restored.waitFor(LOGIN, timeoutMs).catch((err: Error) => {
+    await waitForLogin(restored, timeoutMs).catch((err: Error) => {
       throwIfCancelled(ctx.signal);
       ctx.log(restored.tail());
-      throw new LifeboatError('rehearse-boot-failed', { reason: restored.alive ? `no login prompt within ${timeoutMs / 1000} s` : 'the virtual machine stopped before a login prompt' });
+      throw err;
     });
     const bootSeconds = (Date.now() - bootStarted) / 1000;
     await restored.stop();
