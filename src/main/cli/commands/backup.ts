@@ -53,13 +53,14 @@ export function parseSplit(text: string | undefined): number | undefined {
  * The engine's options from the flags, over the profile's choices when there is one:
  * an option typed on the command line wins; a default commander filled in does not.
  */
-export function backupOptionsOf(o: BackupFlags, cmd: Command, profile: Profile['backup'] | null): BackupOptions {
+/** @param needDest the (localized) reason given when neither --dest nor the profile names the destination */
+export function backupOptionsOf(o: BackupFlags, cmd: Command, profile: Profile['backup'] | null, needDest = '--dest DIR or --profile FILE'): BackupOptions {
   const typed = (name: string) => cmd.getOptionValueSource(name) === 'cli';
   const compress = typed('compress') || !profile ? o.compress : profile.compress;
   const level = o.level !== undefined ? Number(o.level) : profile && compress === profile.compress ? profile.level : undefined;
   if (level !== undefined && !Number.isInteger(level)) throw new LifeboatError('invalid-request', { field: '--level', reason: o.level! });
   const dest = o.dest ?? profile?.dest;
-  if (!dest) throw new LifeboatError('invalid-request', { field: '--dest', reason: 'required' }, '--dest is required (or --profile)');
+  if (!dest) throw new LifeboatError('invalid-request', { field: '--dest', reason: needDest }, `--dest: ${needDest}`);
   return {
     dest,
     root: typed('root') || !profile ? o.root : profile.root,
@@ -91,7 +92,7 @@ export const registerBackup: RegisterCommand = (program: Command, io, signal, se
     .option('--no-raw', io.t('backup:command.noRaw'))
     .option('--json', io.t('backup:command.json'))
     .action(async (o: BackupFlags, cmd: Command) => {
-      const opts = backupOptionsOf(o, cmd, o.profile ? readProfile(o.profile).backup : null);
+      const opts = backupOptionsOf(o, cmd, o.profile ? readProfile(o.profile).backup : null, io.t('backup:command.needDest'));
       const printer = phasePrinter(io);
       const ctx = createJobContext('backup', {
         signal,
