@@ -56,7 +56,9 @@ export async function buildUsb(input: UsbInput): Promise<void> {
     await waitForNode(esp);
     await waitForNode(data);
     await run('mkfs.vfat', ['-F', '32', '-n', 'LBEFI', esp]);
-    await run('mkfs.ext4', ['-q', '-F', '-L', 'LIFEBOAT', data]);
+    // -m 0: ext4 keeps 5 % for root to protect a running system from a full disk; a stick
+    // of backup sets runs no system, and that 5 % is a whole set on a small stick
+    await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-L', 'LIFEBOAT', data]);
 
     await run('mount', [data, mnt]);
     mounted = true;
