@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canUseLoop, cleanupScratch, loopSkipReason, scratchDir, type LoopDevice } from '../util/loop';
-import { hasQemu, stopAll, Vm } from './vm';
-import { expectRestored, hostKernel as kernel, makeSmallSystem, type SmallSystem } from './small-system';
+import { cleanupScratch, scratchDir, type LoopDevice } from '../util/loop';
+import { hostKernel, loopQemuSkipReason, stopAll, Vm } from './vm';
+import { expectRestored, makeSmallSystem, type SmallSystem } from './small-system';
 import { ganeshaSkipReason, hasGanesha, NfsServer, nfsPortBusy } from './nfs';
 import { runCli as cli } from '../util/cli';
 
@@ -23,11 +23,10 @@ const SIZE = 128 * MiB;
 const BOOT_MS = 240_000;
 const SET_ARG = 'lifeboat.set=nfs:10.0.2.2:/sets/nightly';
 
-const why = !canUseLoop()
-  ? loopSkipReason
-  : !kernel || !hasQemu()
-    ? 'needs qemu-system-x86_64 and a kernel in /boot (apt-get install qemu-system-x86 linux-image-cloud-amd64)'
-    : !existsSync('/usr/lib/PXELINUX/pxelinux.0')
+const kernel = hostKernel;
+const why =
+  loopQemuSkipReason() ??
+  (!existsSync('/usr/lib/PXELINUX/pxelinux.0')
       ? 'needs pxelinux (apt-get install pxelinux)'
       : !['/usr/sbin/mount.nfs', '/sbin/mount.nfs'].some((p) => existsSync(p))
         ? 'needs mount.nfs on the host, to pack into the rescue system (apt-get install nfs-common)'
@@ -35,7 +34,7 @@ const why = !canUseLoop()
           ? ganeshaSkipReason
           : (await nfsPortBusy())
             ? 'something already listens on 127.0.0.1:2049, where the test would serve NFS'
-            : null;
+            : null);
 
 const sh = (cmd: string, ...args: string[]) => execFileSync('sh', ['-c', cmd, 'sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const exitsWithin = (vm: Vm, ms: number) => Promise.race([vm.exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('still running'), ms))]);
@@ -73,14 +72,7 @@ describe.skipIf(why !== null)(`PXE boot with the set on NFS in qemu${why ? ` (${
   afterAll(async () => {
     await stopAll();
     await nfs?.stop();
-    for (const l of loops) {
-      try {
-        sh('partx -d "$1" 2>/dev/null || true', l.device);
-      } catch {
-        /* already gone */
-      }
-      l.detach();
-    }
+    for (const l of loops) l.detach();
     cleanupScratch();
   });
 

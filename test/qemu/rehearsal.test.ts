@@ -7,26 +7,21 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, cpSync, mkdirSync, openSync, readdirSync, readFileSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir, type LoopDevice } from '../util/loop';
+import { cleanupScratch, makeLoop, scratchDir, type LoopDevice } from '../util/loop';
 import { runBackup } from '../../src/main/engine/backup/backup';
 import { buildMedia } from '../../src/main/engine/media/build';
 import { createJobContext } from '../../src/main/engine/job';
-import { hasQemu, stopAll, Vm } from './vm';
+import { hostKernel, loopQemuSkipReason, stopAll, Vm } from './vm';
 import { bootableSystemMissing, buildBootableSystem, LOGIN_PROMPT } from './bootable-system';
 import { runCli as cli } from '../util/cli';
 
 const MiB = 1024 * 1024;
 const SIZE = 192 * MiB;
 const BOOT_MS = 240_000;
-const kernelName = existsSync('/boot') ? readdirSync('/boot').find((f) => f.startsWith('vmlinuz-')) : undefined;
-const kernel = kernelName ? `/boot/${kernelName}` : '';
-const why = !canUseLoop()
-  ? loopSkipReason
-  : !kernelName || !hasQemu()
-    ? 'needs qemu-system-x86_64 and a kernel in /boot (apt-get install qemu-system-x86 linux-image-cloud-amd64)'
-    : bootableSystemMissing(kernel);
+const kernel = hostKernel;
+const why = loopQemuSkipReason() ?? bootableSystemMissing(kernel);
 
 const sh = (cmd: string, ...args: string[]) => execFileSync('sh', ['-c', cmd, 'sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const exitsWithin = (vm: Vm, ms: number) => Promise.race([vm.exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('still running'), ms))]);

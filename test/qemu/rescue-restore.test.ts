@@ -10,19 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canUseLoop, cleanupScratch, loopSkipReason, scratchDir, type LoopDevice } from '../util/loop';
+import { cleanupScratch, scratchDir, type LoopDevice } from '../util/loop';
 import { buildMedia } from '../../src/main/engine/media/build';
 import { createJobContext } from '../../src/main/engine/job';
-import { hasQemu, stopAll, Vm } from './vm';
-import { expectRestored, hostKernel as kernel, makeSmallSystem, type SmallSystem } from './small-system';
+import { hostKernel, loopQemuSkipReason, stopAll, Vm } from './vm';
+import { expectRestored, makeSmallSystem, type SmallSystem } from './small-system';
 
 const MiB = 1024 * 1024;
 const SIZE = 160 * MiB;
-const why = !canUseLoop()
-  ? loopSkipReason
-  : !kernel || !hasQemu()
-    ? 'needs qemu-system-x86_64 and a kernel in /boot (apt-get install qemu-system-x86 linux-image-cloud-amd64)'
-    : null;
+const kernel = hostKernel;
+const why = loopQemuSkipReason();
 
 const sh = (cmd: string, ...args: string[]) => execFileSync('sh', ['-c', cmd, 'sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -60,14 +57,7 @@ describe.skipIf(why !== null)(`restore from the rescue media in qemu${why ? ` ($
 
   afterAll(async () => {
     await stopAll();
-    for (const l of loops) {
-      try {
-        sh('partx -d "$1" 2>/dev/null || true', l.device);
-      } catch {
-        /* already gone */
-      }
-      l.detach();
-    }
+    for (const l of loops) l.detach();
     cleanupScratch();
   });
 

@@ -6,7 +6,7 @@
  * same UUIDs, every file the same (type, mode, owner, size, mtime, content, links, xattrs).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -23,10 +23,6 @@ const table = (dev: string): Table => JSON.parse(sh('sfdisk --json "$1"', dev)).
 // the device names differ between the source and the restored image
 const strip = (t: Table) => ({ ...t, device: undefined, partitions: t.partitions.map((p) => ({ ...p, node: undefined })) });
 const skipLostFound = (rel: string) => rel === 'lost+found' || rel.startsWith('lost+found/');
-
-/** The host's kernel for the rescue system (the tests install linux-image-cloud-amd64). */
-const kernelName = existsSync('/boot') ? readdirSync('/boot').find((f) => f.startsWith('vmlinuz-')) : undefined;
-export const hostKernel = kernelName ? `/boot/${kernelName}` : '';
 
 export interface SmallSystemOptions {
   work: string;

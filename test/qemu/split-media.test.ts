@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir, type LoopDevice } from '../util/loop';
+import { cleanupScratch, makeLoop, scratchDir, type LoopDevice } from '../util/loop';
 import { runCli as cli } from '../util/cli';
 import { runBackup } from '../../src/main/engine/backup/backup';
 import { snapshotTree, type Entry } from '../../src/main/engine/backup/tree-snapshot';
@@ -21,18 +21,13 @@ import { createJobContext } from '../../src/main/engine/job';
 import { readManifest } from '../../src/main/engine/set/read';
 import { discTag } from '../../src/main/engine/media/split';
 import { resources } from '../../src/shared/i18n';
-import { hasQemu, stopAll, Vm } from './vm';
+import { hostKernel, loopQemuSkipReason, stopAll, Vm } from './vm';
 
 const MiB = 1024 * 1024;
 const SIZE = 160 * MiB;
 const ROOT_UUID = '5e7f0000-2222-4222-8333-444455556666';
-const kernelName = existsSync('/boot') ? readdirSync('/boot').find((f) => f.startsWith('vmlinuz-')) : undefined;
-const kernel = kernelName ? `/boot/${kernelName}` : '';
-const why = !canUseLoop()
-  ? loopSkipReason
-  : !kernelName || !hasQemu()
-    ? 'needs qemu-system-x86_64 and a kernel in /boot (apt-get install qemu-system-x86 linux-image-cloud-amd64)'
-    : null;
+const kernel = hostKernel;
+const why = loopQemuSkipReason();
 
 const sh = (cmd: string, ...args: string[]) => execFileSync('sh', ['-c', cmd, 'sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const skipLostFound = (rel: string) => rel === 'lost+found' || rel.startsWith('lost+found/');
@@ -72,14 +67,7 @@ describe.skipIf(why !== null)(`a backup set on two CDs, restored in qemu${why ? 
 
   afterAll(async () => {
     await stopAll();
-    for (const l of loops) {
-      try {
-        sh('partx -d "$1" 2>/dev/null || true', l.device);
-      } catch {
-        /* already gone */
-      }
-      l.detach();
-    }
+    for (const l of loops) l.detach();
     cleanupScratch();
   });
 

@@ -14,31 +14,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir } from '../util/loop';
+import { cleanupScratch, makeLoop, scratchDir } from '../util/loop';
 import { runBackup } from '../../src/main/engine/backup/backup';
 import { buildMedia } from '../../src/main/engine/media/build';
 import { createJobContext } from '../../src/main/engine/job';
 import { compilePlan } from '../../src/main/engine/restore/compile';
 import { renderShell } from '../../src/main/engine/restore/shell';
 import { readManifest } from '../../src/main/engine/set/read';
-import { hasQemu, ovmf, stopAll, Vm } from './vm';
+import { hostKernel, loopQemuSkipReason, ovmf, stopAll, Vm } from './vm';
 import { runCli as cli } from '../util/cli';
 import { buildUefiBootableSystem, ESP_VOLUME_ID, UEFI_LOGIN_PROMPT, UEFI_ROOT_UUID, uefiBootableSystemMissing } from './bootable-system';
 
 const MiB = 1024 * 1024;
 const SIZE = 192 * MiB;
 const BOOT_MS = 300_000;
-const kernelName = existsSync('/boot') ? readdirSync('/boot').find((f) => f.startsWith('vmlinuz-')) : undefined;
-const kernel = kernelName ? `/boot/${kernelName}` : '';
-const why = !canUseLoop()
-  ? loopSkipReason
-  : !kernelName || !hasQemu()
-    ? 'needs qemu-system-x86_64 and a kernel in /boot (apt-get install qemu-system-x86 linux-image-cloud-amd64)'
-    : !ovmf()
+const kernel = hostKernel;
+const why =
+  loopQemuSkipReason() ??
+  (!ovmf()
       ? 'needs UEFI firmware for qemu (apt-get install ovmf)'
-      : uefiBootableSystemMissing(kernel);
+      : uefiBootableSystemMissing(kernel));
 
 const sh = (cmd: string, ...args: string[]) => execFileSync('sh', ['-c', cmd, 'sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const exitsWithin = (vm: Vm, ms: number) => Promise.race([vm.exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('still running'), ms))]);

@@ -70,6 +70,12 @@ export function makeLoop(size: number, opts: { dir?: string; readOnly?: boolean;
       }
       if (backing !== real && backing !== `${real} (deleted)`) return;
       try {
+        // partition nodes a test added with partx outlive the loop device otherwise
+        execFileSync('partx', ['-d', device], { stdio: 'ignore' });
+      } catch {
+        /* none, or still in use */
+      }
+      try {
         execFileSync('losetup', ['-d', device], { stdio: 'ignore' });
       } catch {
         /* detached meanwhile */
