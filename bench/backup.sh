@@ -33,10 +33,9 @@
 # The load average is printed at the start and the end. xz is slow (≈ 4.5 MiB/s here):
 # `--size-mib 256 --formats xz --modes warm` keeps it to a few minutes.
 #
-# Measured (2026-11-25, 2 cores, load 1–12 from other work; details in the README's bench
-# section): zstd warm 0.67–0.98× (before: 0.75×), cold 0.80× (before: 0.59×), CPU 1.40×
-# (before: 1.61×), size 1.007×; gzip 1.11× the CPU, +1.0 % size; xz (256 MiB) 1.08× the CPU,
-# +1.4 % size (single runs; wall 0.63× and 0.69× under load 4).
+# Measured (2026-11-25, 2 cores, load 1–12 from other work; the README's bench section has the
+# table): zstd warm 0.75×, cold 0.59×, CPU 1.61×, size 0.955×; gzip 1.07× the CPU; xz (256 MiB)
+# 1.00×, 13 % smaller. Lifeboat prints no `phases` in this version (the line is skipped).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)

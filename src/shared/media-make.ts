@@ -109,6 +109,7 @@ export interface MadeMedia {
  */
 export const MEDIA_MAKE_PHASES = [
   'backup.inventory',
+  'backup.estimate',
   'backup.archive',
   'backup.finish',
   'media.check-kernel',

@@ -1,22 +1,24 @@
 /**
  * Archives one filesystem: `tar --create` | compressor | parts, in one pass.
  *
- * tar's stdout feeds the compressor directly (no copy through Node); bytes in are counted
- * from tar's checkpoints and its final --totals. The compressor writes into a FIFO read by
- * FifoParts' worker, which splits and hashes. Any failure stops all three and the first
- * real cause is thrown (a full disk, a tool's stderr, or `cancelled`).
+ * tar's stdout feeds the compressor through an OS pipe (no copy through Node); bytes in
+ * are counted from tar's checkpoints and its final --totals. The compressor's stdout
+ * goes to the PartWriter, which splits and hashes. Any failure stops all three
+ * and the first real cause is thrown (a full disk, a tool's stderr, or `cancelled`).
  */
+import { pipeline } from 'node:stream/promises';
 import { LifeboatError } from '../../../shared/errors';
 import type { Part } from '../../../shared/backup-set';
 import { spawnTool, ToolError } from '../run';
 import type { Chosen } from './compressors';
-import { FifoParts } from './fifo-parts';
-import { RECORD_BYTES, tarCreateArgs } from './tar-args';
-import { spawnPiped } from './piped';
-import { lineReader } from './lines';
+import { PartWriter } from './part-writer';
+import { tarCreateArgs } from './tar-args';
+import { spawnFromStream } from './piped';
 
-/** a checkpoint every 32 records: progress every 4 MiB (checkpoints count records) */
-const CHECKPOINT_RECORDS = 32;
+/** tar's record size (blocking factor 20 × 512): checkpoints count records */
+const RECORD = 10240;
+/** a checkpoint every 100 records: progress every MiB */
+const CHECKPOINT_RECORDS = 100;
 
 export interface ArchiveFsResult {
   bytesIn: number;
@@ -41,31 +43,29 @@ export interface ArchiveFsOptions {
   onProgress: (bytesIn: number, files: number, current: string) => void;
 }
 
+/** Reads tar's stderr: "./member" lines are files, "tar: …" lines are messages. */
+function lineReader(onLine: (line: string) => void): (chunk: Buffer) => void {
+  let rest = '';
+  return (chunk) => {
+    const lines = (rest + chunk.toString('utf8')).split('\n');
+    rest = lines.pop()!;
+    lines.forEach(onLine);
+  };
+}
+
 export async function archiveFilesystem(o: ArchiveFsOptions): Promise<ArchiveFsResult> {
   // one controller stops every process when any part of the pipe fails, not only on cancel
   const stop = new AbortController();
   const signal = AbortSignal.any([o.signal, stop.signal]);
   const tarArgs = [`--checkpoint=${CHECKPOINT_RECORDS}`, '--checkpoint-action=echo=#%u', ...(await tarCreateArgs(o.mount, o.excludeArgs, '-', o.snapshot))];
-  const sink = await FifoParts.open({ setDir: o.setDir, base: o.base, split: o.split, width: o.partWidth, destLabel: o.destLabel });
-  let tar, comp;
-  try {
-    // without a compressor, tar itself writes into the FIFO
-    if (o.compressor.program) {
-      tar = spawnTool('tar', tarArgs, { signal, stdin: 'ignore' });
-      comp = spawnPiped(o.compressor.program, o.compressor.args, { stdin: tar.stdout!, stdoutFd: sink.writeFd, signal });
-    } else {
-      tar = spawnPiped('tar', tarArgs, { stdin: 'ignore', stdoutFd: sink.writeFd, signal });
-      comp = null;
-    }
-  } finally {
-    sink.closeWriteEnd();
-  }
+  const tar = spawnTool('tar', tarArgs, { signal, stdin: 'ignore' });
+  const comp = o.compressor.program ? spawnFromStream(o.compressor.program, o.compressor.args, tar.stdout!, signal) : null;
+  const writer = new PartWriter(o.setDir, o.base, o.split, o.partWidth, o.destLabel);
 
   let bytesIn = 0;
   let files = 0;
   let current = '';
   const messages: string[] = [];
-  // tar's stderr: "./member" lines are files, "tar: …" lines are messages
   tar.stderr!.on(
     'data',
     lineReader((line) => {
@@ -74,7 +74,7 @@ export async function archiveFilesystem(o: ArchiveFsOptions): Promise<ArchiveFsR
         current = line;
       } else if (line.startsWith('tar: #')) {
         // %u is the number of records written so far
-        bytesIn = Number(line.slice(6)) * RECORD_BYTES;
+        bytesIn = Number(line.slice(6)) * RECORD;
         o.onProgress(bytesIn, files, current);
       } else if (line.startsWith('Total bytes written: ')) {
         bytesIn = parseInt(line.slice(21), 10);
@@ -89,9 +89,8 @@ export async function archiveFilesystem(o: ArchiveFsOptions): Promise<ArchiveFsR
     firstError ??= err;
     stop.abort();
   };
-  let parts: Part[] = [];
-  const written = sink.done().then((p) => (parts = p), fail);
-  const [tarRes, compRes] = await Promise.all([tar, comp ?? Promise.resolve(null), written]);
+  const pipes = [pipeline(comp ? comp.stdout! : tar.stdout!, writer).catch(fail)];
+  const [tarRes, compRes] = await Promise.all([tar, comp ?? Promise.resolve(null), ...pipes]);
   o.onProgress(bytesIn, files, current);
 
   if (o.signal.aborted) throw new LifeboatError('cancelled');
@@ -105,5 +104,5 @@ export async function archiveFilesystem(o: ArchiveFsOptions): Promise<ArchiveFsR
     throw new ToolError(o.compressor.program!, o.compressor.args, compRes.exitCode, compErr, compRes.signal ?? undefined);
   }
   if (firstError) throw firstError;
-  return { bytesIn, files, parts, tarWarnings: messages };
+  return { bytesIn, files, parts: writer.parts, tarWarnings: messages };
 }

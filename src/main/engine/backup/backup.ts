@@ -2,12 +2,10 @@
  * `lifeboat backup`: records the layout and archives every filesystem under a root
  * into a new backup set (see DESIGN.md, "The backup set").
  *
- * Order: refuse a non-empty destination before any work; inventory; archive each
- * filesystem into split, hashed parts while the estimate walks the trees beside it with
- * the real excludes (it only refines the ETA, which starts from df's used bytes); write
+ * Order: refuse a non-empty destination before any work; inventory; estimate with the
+ * real excludes (for the ETA); archive each filesystem into split, hashed parts; write
  * lifeboat.json (validated) and SHA256SUMS; move the set to its final name. Any failure
- * or cancel stops the estimate and removes the partial set, and says so in the log.
- * The result says how long each phase took (`phases`).
+ * or cancel removes the partial set and says so in the log.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { BackupSetSchema, SET_FORMAT_VERSION, type Archive, type BackupSet, type Compressor } from '../../../shared/backup-set';
 import { LifeboatError } from '../../../shared/errors';
 import { SpeedMeter } from '../../../shared/progress';
-import type { Filesystem, Warning } from '../../../shared/layout';
+import type { Warning } from '../../../shared/layout';
 import { APP_VERSION } from '../../version';
 import { collectInventory, relativeMountpoint } from '../inventory/collect';
 import { throwIfCancelled, type JobContext } from '../job';
@@ -25,13 +23,12 @@ import { recordedScript } from '../restore/recorded';
 import { readManifest } from '../set/read';
 import { archiveFilesystem } from './archive-fs';
 import { archiveBase, chooseCompressor } from './compressors';
-import { startEstimate } from './estimate';
+import { estimateFilesystem } from './estimate';
 import { DEFAULT_EXCLUDES, lostFoundExcludes, tarExcludeArgs } from './excludes';
 import { isSpaceError } from './part-writer';
 import { archiveRaw, rawBase } from './raw-image';
 import { selectRawPartitions } from './raw-select';
 import { preparePartial } from './partial';
-import { PhaseTimes } from './phase-times';
 import { tarFeatures } from './tar-args';
 
 export const SPLIT_PRESETS: Record<string, string> = { cd: '700M', dvd: '4480M', fat32: '4G-1' };
@@ -60,31 +57,7 @@ export interface BackupResult {
   bytesIn: number;
   bytesOut: number;
   seconds: number;
-  /**
-   * wall-clock seconds per phase: prepare, inventory, plan, archive, raw, finish; and
-   * estimateBeside, the estimate walk's own time (it runs beside the archive), when it finished
-   */
-  phases: Record<string, number>;
   warnings: Warning[];
-}
-
-/** One filesystem to archive, and what is known of its size. */
-interface Plan {
-  mountpoint: string;
-  absolute: string;
-  filesystem: Filesystem;
-  id: string;
-  excludeArgs: string[];
-  snapshot: string;
-  snapshotRel: string;
-  /** the exact stream size and file count, once the estimate walk is done */
-  est: { bytes: number; files: number } | null;
-  /** until then: the filesystem's used bytes (df's figure) */
-  approx: number;
-  /** what its archive read, once written */
-  done: { bytes: number; files: number } | null;
-  /** stops its estimate walk */
-  stop: AbortController;
 }
 
 /** 2026-11-25T14:40:06Z → 20261125-144006 */
@@ -120,10 +93,6 @@ function sha256(data: string | Buffer): string {
 
 export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<BackupResult> {
   const started = Date.now();
-  const clock = new PhaseTimes();
-  clock.start('prepare');
-  // `tar --help` (which metadata options this tar has) answers while the inventory runs
-  tarFeatures().catch(() => {});
   const dest = resolve(opts.dest);
   const root = resolve(opts.root ?? '/');
   const split = opts.split ?? DEFAULT_SPLIT;
@@ -139,11 +108,8 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
 
   const partial = preparePartial(dest, id);
   ctx.log(`writing the set into ${partial.dir}`);
-  // the estimates run beside the archiving; stopped and awaited before the set is committed or removed
-  let stopEstimates = async () => {};
   try {
     ctx.progress({ phase: 'backup.inventory', bytes: 0, total: null, speed: null, eta: null });
-    clock.start('inventory');
     const inv = await collectInventory(root);
     throwIfCancelled(ctx.signal);
     if (!inv.mounts.length) throw new LifeboatError('root-invalid', { path: root });
@@ -182,13 +148,14 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
     for (const [name, body] of Object.entries(inv.raw).sort()) put(`layout/${name}`, body);
     put('layout/layout.json', JSON.stringify(inv.layout, null, 2) + '\n');
 
-    clock.start('plan');
-    const plans: Plan[] = [];
+    ctx.progress({ phase: 'backup.estimate', bytes: 0, total: null, speed: null, eta: null });
+    const plans = [];
     const ids = archiveIds(inv.mounts.map((m) => m.mountpoint));
     for (const [i, m] of inv.mounts.entries()) {
       const excludeArgs = tarExcludeArgs(excludes, m.mountpoint);
       const snapshotRel = `archives/${ids[i]}.snar`;
       const snapshot = join(partial.dir, snapshotRel);
+      let est;
       if (base && baseDir) {
         // the same filesystem in the base (same mountpoint, and same UUID when both are known)
         const b = base.archives.find((a) => a.mountpoint === m.mountpoint && (!a.fsUuid || !m.filesystem.uuid || a.fsUuid === m.filesystem.uuid));
@@ -202,71 +169,33 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
           warnings.push({ code: 'incremental-no-base', params: { mountpoint: m.mountpoint } });
         }
       }
-      plans.push({
-        ...m,
-        id: ids[i],
-        excludeArgs,
-        snapshot,
-        snapshotRel,
-        est: null,
-        approx: m.filesystem.usedBytes ?? 0,
-        done: null,
-        stop: new AbortController(),
-      });
+      try {
+        est = await estimateFilesystem(m.absolute, excludeArgs, ctx.signal, base ? `${snapshot}.estimate` : undefined);
+      } finally {
+        rmSync(`${snapshot}.estimate`, { force: true });
+      }
+      plans.push({ ...m, id: ids[i], excludeArgs, est, snapshot, snapshotRel });
     }
-    // Each filesystem's estimate walk starts just before its archive (see estimate.ts). For a
-    // full set it writes the level-0 snapshot and the archive goes without one; for an
-    // incremental the archive updates the base's snapshot and the walk, on a scratch copy,
-    // only refines the ETA.
-    const walks: Promise<unknown>[] = [];
-    clock.seconds.estimateBeside = 0;
-    const startWalk = async (p: Plan): Promise<Promise<void>> => {
-      const signal = AbortSignal.any([ctx.signal, p.stop.signal]);
-      const t0 = performance.now();
-      const scratch = `${p.snapshot}.estimate`;
-      const { result } = await startEstimate(p.absolute, p.excludeArgs, signal, { snapshot: base ? scratch : p.snapshot, lowPriority: Boolean(base) });
-      const walk = result
-        .then(
-          (est) => {
-            p.est = est;
-            clock.seconds.estimateBeside += (performance.now() - t0) / 1000;
-          },
-          (err) => {
-            // a full set's snapshot is this walk's output: without it the set is not whole
-            if (!base) throw err;
-            if (!signal.aborted) ctx.log(`no estimate for ${p.mountpoint}: ${err instanceof Error ? err.message : String(err)}`);
-          },
-        )
-        .finally(() => base && rmSync(scratch, { force: true }));
-      walks.push(walk.catch(() => {}));
-      return walk;
-    };
-    stopEstimates = async () => {
-      for (const p of plans) p.stop.abort();
-      await Promise.all(walks);
-    };
-    const expected = () => plans.reduce((s, p) => s + (p.done?.bytes ?? p.est?.bytes ?? p.approx), 0);
-    const expectedFiles = () => (plans.every((p) => p.done || p.est) ? plans.reduce((s, p) => s + (p.done?.files ?? p.est!.files), 0) : null);
+    const total = plans.reduce((s, p) => s + p.est.bytes, 0);
+    const totalFiles = plans.reduce((s, p) => s + p.est.files, 0);
 
     const meter = new SpeedMeter();
     const archives: Archive[] = [];
     let doneBytes = 0;
     let doneFiles = 0;
     let bytesOut = 0;
-    clock.start('archive');
     for (const p of plans) {
       throwIfCancelled(ctx.signal);
       ctx.log(`archiving ${p.mountpoint} (${p.filesystem.device}) as ${p.id}`);
-      const walk = await startWalk(p);
-      // enough digits that `cat <base>.*` keeps the parts in order (widened at the end if too few)
-      const width = Math.max(3, String(Math.ceil(((p.est?.bytes ?? p.approx) * 1.1 + 65536) / split)).length);
+      // enough digits that `cat <base>.*` keeps the parts in order
+      const width = Math.max(3, String(Math.ceil((p.est.bytes * 1.1 + 65536) / split)).length);
       const res = await archiveFilesystem({
         mount: p.absolute,
         excludeArgs: p.excludeArgs,
         compressor,
         setDir: partial.dir,
         base: archiveBase(p.id, compressor.ext),
-        snapshot: base ? p.snapshot : undefined,
+        snapshot: p.snapshot,
         split,
         partWidth: width,
         destLabel: dest,
@@ -274,25 +203,18 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
         onProgress: (bytes, files, current) => {
           const all = doneBytes + bytes;
           const { speed } = meter.update(all);
-          // this filesystem holds at least what was read of it so far
-          const total = expected() - (p.est?.bytes ?? p.approx) + Math.max(bytes, p.est?.bytes ?? p.approx);
-          const totalFiles = expectedFiles();
           ctx.progress({
             phase: 'backup.archive',
             bytes: all,
-            total,
+            total: Math.max(total, all),
             speed,
-            eta: meter.eta(all, total),
-            items: { done: doneFiles + files, total: totalFiles === null ? null : Math.max(totalFiles, doneFiles + files) },
+            eta: meter.eta(all, Math.max(total, all)),
+            items: { done: doneFiles + files, total: totalFiles },
             detail: `${p.mountpoint}: ${current}`,
           });
         },
       });
       for (const w of res.tarWarnings) ctx.log(`tar (${p.mountpoint}): ${w}`);
-      p.done = { bytes: res.bytesIn, files: res.files };
-      // an incremental's walk, if still going, is of no use any more; a full set needs its snapshot
-      if (base) p.stop.abort();
-      await walk;
       doneBytes += res.bytesIn;
       doneFiles += res.files;
       bytesOut += res.parts.reduce((s, x) => s + x.size, 0);
@@ -314,8 +236,6 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
     }
 
     // --- raw images of the partitions no archived filesystem covers (an unmounted ESP, Windows …)
-    await stopEstimates();
-    clock.start('raw');
     const rawLeftOut: BackupSet['rawLeftOut'] = [];
     let rawDone = 0;
     const sel = selectRawPartitions(inv.layout, new Set(inv.mounts.map((m) => m.filesystem.device)));
@@ -381,7 +301,6 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
     }
 
     ctx.progress({ phase: 'backup.finish', bytes: doneBytes, total: doneBytes, speed: null, eta: 0 });
-    clock.start('finish');
     const manifest: BackupSet = BackupSetSchema.parse({
       format: SET_FORMAT_VERSION,
       id,
@@ -417,7 +336,6 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
     }
     throwIfCancelled(ctx.signal);
     partial.commit();
-    clock.stop();
     ctx.log(`set complete: ${dest}`);
     return {
       path: dest,
@@ -427,12 +345,9 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
       bytesIn: doneBytes + rawDone,
       bytesOut,
       seconds: (Date.now() - started) / 1000,
-      phases: clock.seconds,
       warnings,
     };
   } catch (err) {
-    // no walker may still write a scratch snapshot into the folder being removed
-    await stopEstimates();
     const removed = partial.discard();
     ctx.log(`removed the incomplete set ${removed}`);
     if (ctx.signal.aborted) throw new LifeboatError('cancelled');
