@@ -34,8 +34,8 @@
 # `--size-mib 256 --formats xz --modes warm` keeps it to a few minutes.
 #
 # Measured (2026-11-25, 2 cores, load 1–12 from other work; the README's bench section has the
-# table): zstd warm 0.75×, cold 0.59×, CPU 1.61×, size 0.955×; gzip 1.07× the CPU; xz (256 MiB)
-# 1.00×, 13 % smaller. Lifeboat prints no `phases` in this version (the line is skipped).
+# table): zstd warm 0.75×, cold 0.59×, CPU 1.61×, size 0.955×. Lifeboat prints no `phases`
+# in this version (that line is skipped).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
