@@ -17,7 +17,7 @@ import type { DoctorReport, InventoryView, MadeMedia, MadeSet } from './media-ma
 import { FOLDER_SIZES_MAX_BUDGET_MS, type FolderSizes } from './folder-sizes';
 import type { FoundSet, RestoreRunResult, ReviewedPlan, SetSummary } from './restore-sets';
 
-/** What `rehearse` returns (engine/rehearse), restated here: shared code does not import main. */
+/** What `rehearse` returns (engine/rehearse/rehearse.ts uses this type). */
 export interface RehearseResult {
   ok: true;
   /** from starting the rescue machine to the end of its restore */

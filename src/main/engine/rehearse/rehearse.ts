@@ -22,6 +22,7 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RehearseResult } from '../../../shared/api';
 import { LifeboatError } from '../../../shared/errors';
 import { throwIfCancelled, type JobContext } from '../job';
 import { run } from '../run';
@@ -36,17 +37,6 @@ export interface RehearseOptions {
   /** per boot, for the rescue restore and for the restored system */
   timeoutSeconds?: number;
   memoryMiB?: number;
-}
-
-export interface RehearseResult {
-  ok: true;
-  /** from starting the rescue machine to LIFEBOAT-RESTORE-OK */
-  restoreSeconds: number;
-  /** from starting the restored machine to its login prompt */
-  bootSeconds: number;
-  totalSeconds: number;
-  disks: number;
-  setEmbedded: boolean;
 }
 
 // the whole line: output arrives in pieces, and a reason cut in half would be reported
