@@ -90,6 +90,13 @@ export const mediaMakeRequest = z
     kernel: absPath.optional(),
     /** loop devices count as sticks only when the caller asked for them (tests, power users) */
     includeLoop: z.boolean().optional(),
+    /** USB only: the data partition's filesystem (exFAT so that Windows machines can read the sets) */
+    dataFs: z.enum(['ext4', 'exfat']).optional(),
+    /** ISO only: bytes per disc; a set of ISOs where disc 1 boots and the others hold further parts */
+    splitMedia: z.number().int().min(64 * 1024 * 1024).max(Number.MAX_SAFE_INTEGER).optional(),
+    /** USB only: add the new set to a Lifeboat stick made before (nothing repartitioned), keeping the newest `keep` */
+    again: z.boolean().optional(),
+    keep: z.number().int().min(1).max(100).optional(),
   })
   .strict();
 
