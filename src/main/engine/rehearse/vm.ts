@@ -104,6 +104,9 @@ export class Vm {
     this.child.stderr!.on('data', reader());
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => {
       running.delete(this);
+      // A VM that powers itself off is often never stop()ped: its scratch folder (OVMF
+      // variables, monitor socket) would stay in /tmp for good.
+      rmSync(this.scratch, { recursive: true, force: true });
       for (const l of this.listeners.slice()) l();
       resolve(code);
     }));
