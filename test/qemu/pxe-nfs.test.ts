@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupScratch, scratchDir, type LoopDevice } from '../util/loop';
-import { hostKernel, loopQemuSkipReason, stopAll, Vm } from './vm';
+import { hostKernel, loopQemuSkipReason, ovmf, stopAll, Vm } from './vm';
 import { expectRestored, makeSmallSystem, type SmallSystem } from './small-system';
 import { ganeshaSkipReason, hasGanesha, NfsServer, nfsPortBusy } from './nfs';
 import { runCli as cli } from '../util/cli';
@@ -109,6 +109,26 @@ describe.skipIf(why !== null)(`PXE boot with the set on NFS in qemu${why ? ` (${
     await vm.waitFor('Your choice (1-5): ', 30_000, from);
     vm.send('5\n');
     expect(await exitsWithin(vm, 60_000)).toBe('exited');
+    await vm.stop();
+  }, 600_000);
+
+  // UEFI network boot is a different chain: the firmware's own PXE (iPXE's EFI driver in
+  // qemu) fetches GRUB's netboot image made by grub-mknetdir, and GRUB fetches the kernel
+  // and initramfs over TFTP by its own grub.cfg — none of which the BIOS boot above used.
+  it.skipIf(!ovmf())(`network-boots under UEFI through GRUB's netboot image and finds the set on the export${ovmf() ? '' : ' (needs OVMF: apt-get install ovmf)'}`, async () => {
+    const pxe = join(work, 'pxe-uefi');
+    const r = await cli(['media', '--rescue-only', '--pxe', pxe, '--kernel', kernel, '--timeout', '0', '--lang', 'fr', '--append', SET_ARG, '--json']);
+    expect(r.code, r.out).toBe(0);
+    expect(existsSync(join(pxe, 'grub/x86_64-efi/core.efi'))).toBe(true);
+    const vm = new Vm({ uefi: true, tftp: { dir: pxe, bootfile: 'grub/x86_64-efi/core.efi' } });
+    const ready = await vm.waitFor('LIFEBOAT-RESCUE-READY', BOOT_MS + 120_000);
+    console.log(`PXE/UEFI with the set on NFS: ready after ${ready.toFixed(1)} s`);
+    // iPXE's EFI build fetched GRUB, which printed its banner: this was not a BIOS boot.
+    expect(vm.output).toMatch(/core\.efi[\s\S]*GRUB/);
+    const found = /LIFEBOAT-SET-FOUND (\S+) (\S+) (\S+)/.exec(vm.output);
+    expect(found?.slice(1), vm.tail()).toEqual([setId, 'nfs4', '10.0.2.2:/sets/nightly']);
+    // --lang fr: the menu speaks French from the first line
+    await vm.waitFor('Votre choix (1-5)', 30_000);
     await vm.stop();
   }, 600_000);
 
