@@ -21,6 +21,13 @@ mkdir -p /dev/pts /dev/shm /run/lifeboat
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /run
 mkdir -p /run/lifeboat
+# Booted through UEFI: the firmware's boot entries, so that a restored system's own
+# grub-install (run in a chroot that binds /sys) can write its NVRAM entry, and
+# efibootmgr can show them. Without it only the removable-path fallback would be left.
+if [ -d /sys/firmware/efi ]; then
+	modprobe efivarfs 2>/dev/null
+	mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null
+fi
 # The kernel asks for modules by itself (crypto for SMB3, filesystems on mount) through
 # this helper; its default /sbin/modprobe does not exist here.
 command -v modprobe >/proc/sys/kernel/modprobe 2>/dev/null
@@ -113,6 +120,9 @@ try_dev() {
 	"" | swap | LVM2_member | linux_raid_member | crypto_LUKS) return 1 ;;
 	ext3 | ext4) opts=ro,noload ;;
 	xfs) opts=ro,norecovery ;;
+	# A stick's exFAT data partition (--data-fs exfat): the module is loaded early, but
+	# ask again in case the background loading has not reached it yet.
+	exfat) modprobe -q exfat 2>/dev/null; opts=ro ;;
 	*) opts=ro ;;
 	esac
 	mkdir -p "$mp"

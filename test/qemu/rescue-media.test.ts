@@ -105,6 +105,16 @@ describe.skipIf(!canBoot)(`rescue media in qemu (${why})`, () => {
     const vm = new Vm({ disk: rescueIso, uefi: true });
     const ready = await vm.waitFor('LIFEBOAT-RESCUE-READY', BOOT_MS);
     console.log(`raw disk/UEFI: ready after ${ready.toFixed(1)} s`);
+    await vm.waitFor('Your choice (1-5): ', 20_000);
+    const from = vm.output.length;
+    vm.send('3\n');
+    await vm.waitFor('lifeboat# ', 20_000, from);
+    // The firmware's variables are mounted, so a restored system's grub-install can write its
+    // boot entry (boot.ts withEfivars) and efibootmgr reads OVMF's entries.
+    vm.send('echo EFIVARS-$(grep -c " efivarfs " /proc/mounts); efibootmgr | grep -c "^Boot0" | sed "s/^/ENTRIES-/"\n');
+    await vm.waitFor(/ENTRIES-\d+/, 30_000, from);
+    expect(vm.output.slice(from)).toContain('EFIVARS-1');
+    expect(Number(/ENTRIES-(\d+)/.exec(vm.output.slice(from))![1])).toBeGreaterThan(0);
     await vm.stop();
   });
 

@@ -25,6 +25,22 @@ export interface BootInput {
 const has = (root: string, tool: string) => `chroot ${shq(root)} /bin/sh -c ${shq(`command -v ${tool}`)} >/dev/null 2>&1`;
 const inRoot = (root: string, cmd: string) => `chroot ${shq(root)} ${cmd}`;
 
+/**
+ * Runs `cmd` with the firmware's variables (efivarfs) visible inside the restored root.
+ * The /sys bind above is not recursive, so without this the restored system's own
+ * grub-install cannot write its NVRAM boot entry and always falls back to the removable
+ * path. Only where the session itself booted through UEFI; unmounted again whatever
+ * `cmd` did, so the later unmount of /sys is not kept busy. The step's status is `cmd`'s.
+ */
+export function withEfivars(root: string, cmd: string): string {
+  const ev = shq(posix.join(root, 'sys/firmware/efi/efivars'));
+  return (
+    `LB_EV=; if [ -d /sys/firmware/efi/efivars ] && [ -d ${ev} ] && mount -t efivarfs efivarfs ${ev} 2>/dev/null; then LB_EV=1; fi; ` +
+    // `if` keeps a failing cmd from ending the script (set -e) before the unmount
+    `if { ${cmd}; }; then LB_RC=0; else LB_RC=$?; fi; if [ -n "$LB_EV" ]; then umount ${ev}; fi; [ "$LB_RC" -eq 0 ]`
+  );
+}
+
 export function bootSteps(b: BootInput): RestoreStep[] {
   const uefi = b.firmware === 'uefi' && Boolean(b.espDevice);
   const bios = b.firmware === 'bios' && b.biosBoot && Boolean(b.bootDisk);
@@ -59,7 +75,10 @@ export function bootSteps(b: BootInput): RestoreStep[] {
       phase: 'boot',
       title: { key: 'steps.grubEfi', params: { device: b.espDevice! } },
       argv: {
-        sh: `if ${has(r, 'grub-install')}; then ${inRoot(r, `grub-install ${args}`)} || ${inRoot(r, `grub-install ${args} --removable --no-nvram`)}; elif ${oursAvailable}; then ${ours(`--target=x86_64-efi --efi-directory=${shq(posix.join(r, 'boot/efi'))} --removable --no-nvram`)}; else ${skip('grub-install')}; fi`,
+        sh: withEfivars(
+          r,
+          `if ${has(r, 'grub-install')}; then ${inRoot(r, `grub-install ${args}`)} || ${inRoot(r, `grub-install ${args} --removable --no-nvram`)}; elif ${oursAvailable}; then ${ours(`--target=x86_64-efi --efi-directory=${shq(posix.join(r, 'boot/efi'))} --removable --no-nvram`)}; else ${skip('grub-install')}; fi`,
+        ),
       },
     });
   } else {
