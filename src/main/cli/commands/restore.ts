@@ -154,7 +154,7 @@ export const registerRestore: RegisterCommand = (program: Command, io, signal, s
             await unmountDrive(drive);
           },
         });
-        if (io.json) emitJson(io, { type: 'result', steps: result.steps, bytes: result.bytes, seconds: result.seconds, targets: plan.targets });
+        if (io.json) emitJson(io, { type: 'result', steps: result.steps, bytes: result.bytes, seconds: result.seconds, phases: result.phases, stepSeconds: result.stepSeconds, targets: plan.targets });
         else io.out(io.t('restore:cli.done', { steps: result.steps, seconds: result.seconds.toFixed(1) }) + '\n');
         setExitCode(0);
       } finally {

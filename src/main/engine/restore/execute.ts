@@ -15,7 +15,7 @@ import type { RestorePlan, RestoreStep } from '../../../shared/restore-plan';
 import { throwIfCancelled, type JobContext } from '../job';
 import { run } from '../run';
 import { runPipeline } from './extract';
-import { verifyParts } from './parts';
+import { partGuard, verifyParts, type PartIdentity } from './parts';
 
 export interface RunPlanOptions {
   /** throws when a target must not be written (assertWritableTarget from drives/guard) */
@@ -26,6 +26,10 @@ export interface RunPlanResult {
   steps: number;
   bytes: number;
   seconds: number;
+  /** wall seconds spent in each plan phase (check, wipe, …, extract, finish): what the checks cost */
+  phases: Partial<Record<RestoreStep['phase'], number>>;
+  /** wall seconds of each step, by step id */
+  stepSeconds: Record<string, number>;
 }
 
 /** Whether `source` is the disk itself or one of its partitions (sda → sda1, loop0 → loop0p1). */
@@ -95,6 +99,11 @@ export async function runPlan(ctx: JobContext, plan: RestorePlan, opts: RunPlanO
   let extracted = 0;
   const mounted: string[] = [];
   let checked = false;
+  // the parts as the check step hashed them, and what each must hash to: the extraction checks against both
+  const proven = new Map<string, PartIdentity>();
+  const expected = new Map(plan.steps.flatMap((s) => s.parts ?? []).map((p) => [p.path, p.sha256]));
+  const phases: RunPlanResult['phases'] = {};
+  const stepSeconds: Record<string, number> = {};
 
   const report = (i: number, s: RestoreStep, detail?: string) => {
     const { speed } = meter.update(extracted);
@@ -123,8 +132,9 @@ export async function runPlan(ctx: JobContext, plan: RestorePlan, opts: RunPlanO
       }
       report(i, s);
       ctx.log(`[${i + 1}/${total}] ${s.id}`);
+      const stepStarted = performance.now();
       try {
-        await runStep(ctx, s, opts, plan.mountRoot, (n) => {
+        await runStep(ctx, s, opts, plan.mountRoot, { proven, expected }, (n) => {
           extracted += n;
           report(i, s);
         });
@@ -133,11 +143,13 @@ export async function runPlan(ctx: JobContext, plan: RestorePlan, opts: RunPlanO
         const detail = err instanceof LifeboatError ? String(err.params.stderr ?? err.message) : (err as Error).message;
         throw new LifeboatError('restore-step-failed', { step: s.id, command: describeCommand(s), detail: detail.trim().slice(-1000) }, undefined, { cause: err });
       }
+      stepSeconds[s.id] = (performance.now() - stepStarted) / 1000;
+      phases[s.phase] = (phases[s.phase] ?? 0) + stepSeconds[s.id];
       if (s.mounts) mounted.push(s.mounts);
       if (s.unmounts) mounted.splice(mounted.lastIndexOf(s.unmounts), 1);
     }
     ctx.progress({ phase: 'done', bytes: extracted, total: extractTotal, speed: null, eta: 0, items: { done: total, total } });
-    return { steps: total, bytes: extracted, seconds: (Date.now() - started) / 1000 };
+    return { steps: total, bytes: extracted, seconds: (Date.now() - started) / 1000, phases, stepSeconds };
   } finally {
     // on success this list is empty; after a failure or cancel nothing stays mounted
     for (const dir of mounted.reverse()) {
@@ -147,9 +159,14 @@ export async function runPlan(ctx: JobContext, plan: RestorePlan, opts: RunPlanO
   }
 }
 
-async function runStep(ctx: JobContext, s: RestoreStep, opts: RunPlanOptions, mountRoot: string, onBytes: (n: number) => void): Promise<void> {
+interface PartsState {
+  proven: Map<string, PartIdentity>;
+  expected: Map<string, string>;
+}
+
+async function runStep(ctx: JobContext, s: RestoreStep, opts: RunPlanOptions, mountRoot: string, parts: PartsState, onBytes: (n: number) => void): Promise<void> {
   if (s.native === 'verify-parts') {
-    await verifyParts(s.parts ?? [], ctx.signal, () => undefined);
+    for (const [path, id] of await verifyParts(s.parts ?? [], ctx.signal, () => undefined)) parts.proven.set(path, id);
     return;
   }
   if (s.native === 'check-target') {
@@ -165,7 +182,8 @@ async function runStep(ctx: JobContext, s: RestoreStep, opts: RunPlanOptions, mo
   }
   const cmd = s.argv;
   if (!Array.isArray(cmd) && 'pipeline' in cmd) {
-    await runPipeline(cmd.input, cmd.pipeline, ctx.signal, onBytes);
+    // the tools read the parts straight from disk, not through Node: what they read is checked to be what was hashed
+    await runPipeline(cmd.input, cmd.pipeline, ctx.signal, onBytes, { checkInput: partGuard(parts.proven, parts.expected, ctx.signal) });
     return;
   }
   const [tool, ...args] = Array.isArray(cmd) ? cmd : ['sh', '-c', cmd.sh];
