@@ -16,6 +16,7 @@ import { COMPRESSORS } from './backup-set';
 import type { DoctorReport, InventoryView, MadeMedia, MadeSet } from './media-make';
 import { FOLDER_SIZES_MAX_BUDGET_MS, type FolderSizes } from './folder-sizes';
 import type { FoundSet, RestoreRunResult, ReviewedPlan, SetSummary } from './restore-sets';
+import { SIZE_MAX, SIZE_MIN, SIZES_MAX_COUNT } from './restore-sizes';
 
 /** What `rehearse` returns (engine/rehearse/rehearse.ts uses this type). */
 export interface RehearseResult {
@@ -57,6 +58,14 @@ const restoreRequest = z
     clone: z.boolean(),
     /** loop devices count as disks only when the caller asked for them (tests, power users) */
     includeLoop: z.boolean().optional(),
+    /**
+     * recorded partition node → bytes the user chose (the sizes panel, `--size`); the helper
+     * checks the node is a partition it creates, whose size may change, and that it fits
+     */
+    sizes: z
+      .record(devicePath, z.number().int().min(SIZE_MIN).max(SIZE_MAX))
+      .refine((s) => Object.keys(s).length <= SIZES_MAX_COUNT, { message: `at most ${SIZES_MAX_COUNT} sizes` })
+      .optional(),
   })
   .strict();
 

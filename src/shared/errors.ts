@@ -89,6 +89,8 @@ export const ERROR_CODES = {
   'restore-disk-unmapped': 'refused',
   'restore-disk-unknown': 'refused',
   'restore-size-too-small': 'refused',
+  'restore-size-unknown': 'refused',
+  'restore-size-locked': 'refused',
   'restore-step-failed': 'failure',
 } as const satisfies Record<string, ErrorKind>;
 

@@ -5,6 +5,7 @@
  */
 import type { Warning } from './layout';
 import type { PlanTarget, RestorePlan } from './restore-plan';
+import type { DiskSizing } from './restore-sizes';
 
 /** One set found by `restore.find`. */
 export interface FoundSet {
@@ -81,4 +82,8 @@ export interface RestoreRunResult {
 export interface ReviewedPlan {
   plan: RestorePlan;
   commands: string[];
+  /** per target disk with a partition table: each partition's recorded, planned and minimum size, and why it is fixed */
+  sizing: DiskSizing[];
+  /** the sizes the user chose that this plan was compiled with (recorded node → bytes) */
+  sizes: Record<string, number>;
 }

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseRequest } from '../../shared/api';
 import type { HelperMessage } from '../../shared/helper-protocol';
-import { cleanupScratch, scratchDir } from '../../../test/util/loop';
+import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir } from '../../../test/util/loop';
+import type { ReviewedPlan } from '../../shared/restore-sets';
 import { recordedLayout, setAround } from '../engine/restore/test-util';
 import { HelperServer } from './server';
-import { displayCommand } from './restore-job';
+import { displayCommand, RestorePlanner } from './restore-job';
 
 function server() {
   const sent: HelperMessage[] = [];
@@ -42,6 +43,17 @@ describe('restore.start / restore.plan in the helper', () => {
     ['clone as a string', { ...base, clone: 'yes' }],
     ['an extra key', { ...base, mountRoot: '/' }],
     ['a plan smuggled in', { ...base, plan: { steps: [{ argv: ['rm', '-rf', '/'] }] } }],
+    ['a negative partition size', { ...base, sizes: { '/dev/sda2': -1 } }],
+    ['a zero partition size', { ...base, sizes: { '/dev/sda2': 0 } }],
+    ['a partition size under 1 MiB', { ...base, sizes: { '/dev/sda2': 4096 } }],
+    ['a fractional partition size', { ...base, sizes: { '/dev/sda2': 1048576.5 } }],
+    ['a partition size as text', { ...base, sizes: { '/dev/sda2': '40G' } }],
+    ['a partition size over 1 PiB', { ...base, sizes: { '/dev/sda2': 2 ** 51 } }],
+    ['an infinite partition size', { ...base, sizes: { '/dev/sda2': 'Infinity' } }],
+    ['a size for something outside /dev', { ...base, sizes: { '/etc/passwd': 1048576 } }],
+    ['a size for a path climbing out of /dev', { ...base, sizes: { '/dev/../etc/shadow': 1048576 } }],
+    ['sizes as a list', { ...base, sizes: [1048576] }],
+    ['257 sizes', { ...base, sizes: Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`/dev/sda${i + 1}`, 1048576])) }],
   ])('refuses %s at the schema, in the API and in the helper', async (_name, params) => {
     for (const method of ['restore.plan', 'restore.start'] as const) {
       expect(() => parseRequest(method, params)).toThrow(/invalid request/);
@@ -116,6 +128,77 @@ describe('restore.start with a real set and hostile targets', () => {
     await s.handleLine(JSON.stringify({ id: 1, method: 'restore.plan', params: { setDir, targets: { [recorded]: systemDisk() }, clone: false } }));
     expect(errorOf(sent[0])).toBe('target-system');
     expect(s.runningJobs).toBe(0);
+  });
+});
+
+describe.skipIf(!canUseLoop())(`restore.plan re-checks the partition sizes on a real target${canUseLoop() ? '' : ` (skipped: ${loopSkipReason})`}`, () => {
+  const MiB = 1024 * 1024;
+
+  function realSet(): string {
+    const setDir = join(scratchDir('lifeboat-helper-sizes-'), 'set');
+    mkdirSync(setDir);
+    writeFileSync(join(setDir, 'lifeboat.json'), JSON.stringify(setAround(recordedLayout('gpt'))));
+    return setDir;
+  }
+
+  async function ask(sizes: Record<string, number>, method: 'restore.plan' | 'restore.start' = 'restore.plan') {
+    const setDir = realSet();
+    const target = makeLoop(1024 * MiB);
+    try {
+      const { s, sent } = server();
+      await s.handleLine(JSON.stringify({ id: 1, method, params: { setDir, targets: { '/dev/loopG': target.device }, clone: false, includeLoop: true, sizes } }));
+      return { msg: sent[0], device: target.device, running: s.runningJobs };
+    } finally {
+      target.detach();
+    }
+  }
+
+  it.each([
+    ['a partition the set does not have', { '/dev/sdz9': 100 * MiB }, 'restore-size-unknown'],
+    ['the EFI system partition (firmware needs its size)', { '/dev/loopGp1': 100 * MiB }, 'restore-size-locked'],
+    ['a size that cannot hold the data', { '/dev/loopGp2': 2 * MiB }, 'restore-size-too-small'],
+    ['sizes that do not fit on the disk', { '/dev/loopGp2': 900 * MiB, '/dev/loopGp3': 100 * MiB }, 'target-too-small'],
+  ])('refuses %s, for the plan and for the run', async (_name, sizes, code) => {
+    for (const method of ['restore.plan', 'restore.start'] as const) {
+      const { msg, running } = await ask(sizes, method);
+      expect(errorOf(msg)).toBe(code);
+      expect(running).toBe(0);
+    }
+  });
+
+  it('answers with the figures behind each partition, and the size asked for exactly', async () => {
+    const { msg, device } = await ask({ '/dev/loopGp2': 300 * MiB });
+    if (!msg || !('result' in msg)) throw new Error(`no plan: ${JSON.stringify(msg)}`);
+    const r = msg.result as ReviewedPlan;
+    expect(r.sizes).toEqual({ '/dev/loopGp2': 300 * MiB });
+    const parts = r.sizing[0]!.partitions;
+    expect(parts.map((p) => [p.node, p.fixed, p.takesRest])).toEqual([
+      ['/dev/loopGp1', 'esp', false],
+      ['/dev/loopGp2', 'user', false],
+      ['/dev/loopGp3', null, true],
+      ['/dev/loopGp4', 'swap', false],
+    ]);
+    expect(parts[1]!.plannedBytes).toBe(300 * MiB);
+    // the review shows the sfdisk line with the new size
+    const sfdisk = r.commands.find((c) => c.includes('sfdisk'))!;
+    expect(sfdisk).toContain(`sfdisk -q --no-reread --no-tell-kernel ${device}`);
+    expect(sfdisk).toMatch(new RegExp(`\\np2 : start=\\d+, size=${(300 * MiB) / 512},`));
+  });
+
+  it('runs the plan reviewed for these sizes, never one reviewed for other sizes', async () => {
+    const setDir = realSet();
+    const target = makeLoop(1024 * MiB);
+    try {
+      const planner = new RestorePlanner();
+      const p = { setDir, targets: { '/dev/loopG': target.device }, clone: false, includeLoop: true };
+      const rootBytes = (plan: Awaited<ReturnType<RestorePlanner['plan']>>) => plan.mapping.find((m) => m.source === '/dev/loopGp2')!.targetBytes;
+      const reviewed300 = await planner.plan({ ...p, sizes: { '/dev/loopGp2': 300 * MiB } });
+      expect(await planner.planToRun({ ...p, sizes: { '/dev/loopGp2': 300 * MiB } })).toBe(reviewed300);
+      expect(rootBytes(await planner.planToRun({ ...p, sizes: { '/dev/loopGp2': 400 * MiB } }))).toBe(400 * MiB);
+      expect(rootBytes(await planner.planToRun(p))).not.toBe(300 * MiB);
+    } finally {
+      target.detach();
+    }
   });
 });
 

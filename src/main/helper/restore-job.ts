@@ -13,9 +13,10 @@ import type { JobDone, requestSchemas } from '../../shared/api';
 import { LifeboatError, toErrorInfo } from '../../shared/errors';
 import type { RestorePlan } from '../../shared/restore-plan';
 import type { RestoreRunResult, ReviewedPlan } from '../../shared/restore-sets';
+import type { DiskSizing } from '../../shared/restore-sizes';
 import { assertWritableTarget, unmountDrive } from '../engine/drives/guard';
 import type { JobContext } from '../engine/job';
-import { compilePlan } from '../engine/restore/compile';
+import { compileWithSizing } from '../engine/restore/compile';
 import { runPlan } from '../engine/restore/execute';
 import { defaultMountRoot, measureTargets, removeMountRoot } from '../engine/restore/prepare';
 import { sourceDeviceOf } from '../engine/restore/targets';
@@ -44,14 +45,24 @@ function plainWord(w: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : shq(w);
 }
 
-/** Adds the readable commands to a plan. */
+/**
+ * What the planner learnt while compiling a plan (the sizing behind each partition, the
+ * user's sizes), kept beside the plan object rather than in it: the plan itself is what
+ * the rescue system runs and stays as the schema describes it.
+ */
+const sizingOf = new WeakMap<RestorePlan, { sizing: DiskSizing[]; sizes: Record<string, number> }>();
+
+/** Adds the readable commands, and the sizes panel's figures, to a plan. */
 export function reviewed(plan: RestorePlan): ReviewedPlan {
-  return { plan, commands: plan.steps.map(displayCommand) };
+  const extra = sizingOf.get(plan) ?? { sizing: [], sizes: {} };
+  return { plan, commands: plan.steps.map(displayCommand), ...extra };
 }
 
 function keyOf(p: RestoreParams): string {
   const targets = Object.entries(p.targets).sort(([a], [b]) => a.localeCompare(b));
-  return JSON.stringify([resolve(p.setDir), targets, p.clone, Boolean(p.includeLoop)]);
+  // other sizes are another plan: the run must never use sizes the user did not review
+  const sizes = Object.entries(p.sizes ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return JSON.stringify([resolve(p.setDir), targets, p.clone, Boolean(p.includeLoop), sizes]);
 }
 
 /** Refuses a target named twice before anything is measured. */
@@ -77,7 +88,12 @@ export class RestorePlanner {
       await assertWritableTarget(dev, { imageSize: null, imageSourceDevice: setSource, includeLoop: Boolean(p.includeLoop) });
     }
     const targets = await measureTargets(p.targets);
-    const plan = compilePlan(set, { setDir, targets, clone: p.clone, mountRoot: defaultMountRoot(Object.values(p.targets)) });
+    // The sizes are checked again here, whatever the wizard said: the compiler refuses a size for
+    // a partition it does not create (restore-size-unknown), one that must keep its size
+    // (restore-size-locked), one below its data (restore-size-too-small), or sizes over the disk (target-too-small).
+    const sizes = { ...(p.sizes ?? {}) };
+    const { plan, sizing } = compileWithSizing(set, { setDir, targets, clone: p.clone, mountRoot: defaultMountRoot(Object.values(p.targets)), sizes });
+    sizingOf.set(plan, { sizing, sizes });
     const key = keyOf(p);
     this.plans.delete(key);
     this.plans.set(key, plan);

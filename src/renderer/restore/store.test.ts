@@ -5,7 +5,8 @@ import type { RestorePlan } from '../../shared/restore-plan';
 import type { ReviewedPlan, SetSummary } from '../../shared/restore-sets';
 import { testDrive } from '../test-util/drive';
 import { fakeTransport } from '../test-util/fake-transport';
-import { createRestoreStore, mappingComplete, MAX_LOG_LINES } from './store';
+import type { DiskSizing } from '../../shared/restore-sizes';
+import { createRestoreStore, mappingComplete, MAX_LOG_LINES, sizeFields, sizesSettled } from './store';
 
 const MB = 1e6;
 
@@ -48,7 +49,30 @@ const plan: RestorePlan = {
   ],
   warnings: [],
 };
-const reviewed: ReviewedPlan = { plan, commands: ['true', 'wipefs -a /dev/sdc'] };
+const reviewed: ReviewedPlan = { plan, commands: ['true', 'wipefs -a /dev/sdc'], sizing: [], sizes: {} };
+
+const MiB = 1024 * 1024;
+
+/** What the helper answers for /dev/sda on /dev/sdc (512 MB): root scales, home takes the rest, ESP kept; sizes the user set are fixed. */
+function sizingFor(sizes: Record<string, number> = {}): DiskSizing[] {
+  const part = (n: number, mountpoint: string, planned: number, min: number, fixed: DiskSizing['partitions'][number]['fixed']) => ({
+    node: `/dev/sda${n}`,
+    number: n,
+    target: `/dev/sdc${n}`,
+    fsType: n === 1 ? 'vfat' : 'ext4',
+    mountpoint,
+    label: null,
+    recordedBytes: planned,
+    plannedBytes: sizes[`/dev/sda${n}`] ?? planned,
+    startBytes: n * 100 * MiB,
+    fixed: sizes[`/dev/sda${n}`] !== undefined ? ('user' as const) : fixed,
+    minBytes: min,
+    takesRest: n === 3 && sizes['/dev/sda3'] === undefined,
+  });
+  return [{ source: '/dev/sda', device: '/dev/sdc', sizeBytes: 512 * MB, spaceBytes: 480 * MiB, freeBytes: 0, partitions: [part(1, '/boot/efi', 32 * MiB, MiB, 'esp'), part(2, '/', 248 * MiB, 100 * MiB, null), part(3, '/home', 200 * MiB, 50 * MiB, null)] }];
+}
+const reviewedFor = (sizes: Record<string, number> = {}): ReviewedPlan => ({ ...reviewed, plan: { ...plan }, sizing: sizingFor(sizes), sizes });
+const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
 
 async function storeOnTargets(drives: Drive[], extra: Parameters<typeof fakeTransport>[0] = {}) {
   const fake = fakeTransport({
@@ -59,7 +83,7 @@ async function storeOnTargets(drives: Drive[], extra: Parameters<typeof fakeTran
     'job.cancel': () => ({ cancelled: true }),
     ...extra,
   });
-  const store = createRestoreStore(fake.transport, { includeLoop: true });
+  const store = createRestoreStore(fake.transport, { includeLoop: true, replanDelayMs: 0 });
   await store.getState().openSet(summary.dir);
   store.getState().goToTargets();
   await store.getState().refreshDrives();
@@ -171,5 +195,113 @@ describe('restore store', () => {
     const result = { steps: 2, stepsDone: 1, bytes: 0, seconds: 1, targets: plan.targets };
     emit('job.done', { jobId: 'restore-1', kind: 'restore', ok: false, error: { code: 'cancelled', params: {}, message: 'cancelled' }, result: { kind: 'restore', restore: result } });
     expect(store.getState().step).toMatchObject({ kind: 'result', outcome: 'cancelled', result: { stepsDone: 1 } });
+  });
+
+  describe('partition sizes typed on the review', () => {
+    async function onReview(extra: Parameters<typeof fakeTransport>[0] = {}) {
+      const r = await storeOnTargets([drive('/dev/sdc')], { 'restore.plan': (req) => reviewedFor(req.sizes ?? {}), ...extra });
+      r.store.getState().chooseTarget('/dev/sda', '/dev/sdc');
+      await r.store.getState().review();
+      const plans = () => r.calls.filter((c) => c.method === 'restore.plan').map((c) => (c.req as { sizes?: Record<string, number> }).sizes);
+      return { ...r, plans };
+    }
+
+    it('asks for the plan again with a valid size, and runs with the sizes of the plan on screen', async () => {
+      const { store, calls, plans } = await onReview();
+      expect(sizesSettled(store.getState())).toBe(true);
+      store.getState().setConfirmed(true);
+      store.getState().setSizeText('/dev/sda2', '300 MiB', 'en');
+      // typed but not planned yet: the erase box is cleared and nothing can start
+      expect(store.getState().confirmed).toBe(false);
+      expect(sizesSettled(store.getState())).toBe(false);
+      store.getState().setConfirmed(true);
+      await store.getState().start();
+      expect(calls.some((c) => c.method === 'restore.start')).toBe(false);
+      await tick();
+      expect(plans()).toEqual([undefined, { '/dev/sda2': 300 * MiB }]);
+      expect(store.getState().reviewed?.sizes).toEqual({ '/dev/sda2': 300 * MiB });
+      expect(sizesSettled(store.getState())).toBe(true);
+      store.getState().setConfirmed(true);
+      await store.getState().start();
+      expect(calls.find((c) => c.method === 'restore.start')?.req).toEqual({ setDir: summary.dir, targets: { '/dev/sda': '/dev/sdc' }, clone: false, includeLoop: true, sizes: { '/dev/sda2': 300 * MiB } });
+    });
+
+    it('reads sizes in the language they were typed in', async () => {
+      const { store, plans } = await onReview();
+      store.getState().setSizeText('/dev/sda2', '0,25 Gio', 'fr');
+      await tick();
+      expect(plans().at(-1)).toEqual({ '/dev/sda2': 256 * MiB });
+    });
+
+    it.each([
+      ['not a size', '/dev/sda2', 'lots', { code: 'unreadable' }],
+      ['below what its files need', '/dev/sda2', '99 MiB', { code: 'below-min', min: 100 * MiB }],
+      // 480 MiB of room: ESP 32, home at its 50 MiB minimum → 398 MiB at most
+      ['more than the disk has left', '/dev/sda2', '399 MiB', { code: 'over-disk', available: 398 * MiB }],
+      ['the EFI system partition', '/dev/sda1', '64 MiB', { code: 'locked', reason: 'esp' }],
+    ])('says what is wrong with a size %s, asks nothing and blocks the run', async (_name, node, text, problem) => {
+      const { store, calls, plans } = await onReview();
+      store.getState().setSizeText(node, text, 'en');
+      await tick();
+      const s = store.getState();
+      expect(sizeFields(s.sizeTexts, s.sizeLang, s.reviewed!.sizing).problems).toEqual({ [node]: problem });
+      expect(plans()).toEqual([undefined]);
+      store.getState().setConfirmed(true);
+      await store.getState().start();
+      expect(calls.some((c) => c.method === 'restore.start')).toBe(false);
+    });
+
+    it('counts the sizes typed together against the disk', async () => {
+      const { store } = await onReview();
+      store.getState().setSizeText('/dev/sda2', '300 MiB', 'en');
+      store.getState().setSizeText('/dev/sda3', '200 MiB', 'en');
+      const s = store.getState();
+      // 480 - 32 - 200 = 248 MiB left for root; 480 - 32 - 300 = 148 MiB left for home
+      expect(sizeFields(s.sizeTexts, 'en', s.reviewed!.sizing).problems).toEqual({
+        '/dev/sda2': { code: 'over-disk', available: 248 * MiB },
+        '/dev/sda3': { code: 'over-disk', available: 148 * MiB },
+      });
+    });
+
+    it('resets to the automatic sizes, and forgets typed sizes when another disk is chosen', async () => {
+      const { store, plans } = await onReview();
+      store.getState().setSizeText('/dev/sda2', '300 MiB', 'en');
+      await tick();
+      store.getState().resetSizes();
+      await tick();
+      expect(plans()).toEqual([undefined, { '/dev/sda2': 300 * MiB }, undefined]);
+      expect(store.getState().reviewed?.sizes).toEqual({});
+      store.getState().setSizeText('/dev/sda2', '300 MiB', 'en');
+      store.getState().goToTargets();
+      store.getState().chooseTarget('/dev/sda', null);
+      store.getState().chooseTarget('/dev/sda', '/dev/sdc');
+      expect(store.getState().sizeTexts).toEqual({});
+    });
+
+    it('keeps the sizes when the user goes back and reviews the same disks again', async () => {
+      const { store, plans } = await onReview();
+      store.getState().setSizeText('/dev/sda2', '300 MiB', 'en');
+      await tick();
+      store.getState().goToTargets();
+      await store.getState().review();
+      expect(plans().at(-1)).toEqual({ '/dev/sda2': 300 * MiB });
+      expect(store.getState().sizeTexts).toEqual({ '/dev/sda2': '300 MiB' });
+    });
+
+    it('shows the helper refusing the sizes, and runs nothing', async () => {
+      const { store, calls } = await onReview({
+        'restore.plan': (req) => {
+          if (req.sizes) throw new RemoteError({ code: 'target-too-small', params: { device: '/dev/sdc', needed: 600 * MB, available: 512 * MB, size: 512 * MB }, message: 'small' });
+          return reviewedFor();
+        },
+      });
+      store.getState().setSizeText('/dev/sda2', '300 MiB', 'en');
+      await tick();
+      expect(store.getState().sizesError?.code).toBe('target-too-small');
+      expect(store.getState().step.kind).toBe('review');
+      store.getState().setConfirmed(true);
+      await store.getState().start();
+      expect(calls.some((c) => c.method === 'restore.start')).toBe(false);
+    });
   });
 });

@@ -6,6 +6,10 @@
  * The plan shown at review is the one the helper runs; changing the set, the mapping
  * or clone mode forgets it, so nothing runs that the user did not read. Components
  * call the named actions below, never `set`.
+ *
+ * Partition sizes an expert types on the review step are kept as typed (per recorded
+ * partition node); once every one reads as a size the planner would accept, the plan is
+ * asked for again with them, and the run uses the sizes of the plan on screen only.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Transport } from '../../shared/api';
@@ -13,6 +17,7 @@ import type { Drive, DriveStatus } from '../../shared/drive';
 import { driveStatuses } from '../../shared/drive-policy';
 import type { ErrorInfo } from '../../shared/errors';
 import type { FoundSet, RestoreRunResult, ReviewedPlan, SetSummary, SetSummaryDisk } from '../../shared/restore-sets';
+import { parseSizeInput, sizeProblems, type DiskSizing, type SizeProblem } from '../../shared/restore-sizes';
 import { errorOf, idleJob, trackJobs, type JobActions, type JobState } from '../app/job-tracker';
 
 export type RestoreStep =
@@ -53,6 +58,14 @@ export interface RestoreState extends JobState {
   /** the "everything on these disks will be erased" box */
   confirmed: boolean;
   log: string[];
+  /** recorded partition node → the size the user typed (an empty or missing field: automatic) */
+  sizeTexts: Record<string, string>;
+  /** the language the sizes were typed in ("2,5 Gio" reads differently in English) */
+  sizeLang: string;
+  /** asking for the plan again with edited sizes */
+  replanning: boolean;
+  /** the helper refused the edited sizes */
+  sizesError: ErrorInfo | null;
 }
 
 export interface RestoreActions extends JobActions {
@@ -71,6 +84,12 @@ export interface RestoreActions extends JobActions {
   start(): Promise<void>;
   jobLogged(jobId: string, line: string): void;
   restart(): void;
+  /** the size typed for one partition; the plan is asked for again once every field reads well */
+  setSizeText(node: string, text: string, lang: string): void;
+  /** every partition back to the planner's own sizes */
+  resetSizes(): void;
+  /** asks for the plan with the sizes typed now (called by the two actions above, after a pause in typing) */
+  replan(): Promise<void>;
 }
 
 export type RestoreStore = StoreApi<RestoreState & RestoreActions>;
@@ -78,6 +97,8 @@ export type RestoreStore = StoreApi<RestoreState & RestoreActions>;
 export interface RestoreStoreOptions {
   /** offer loop devices as disks (tests and power users; the host decides) */
   includeLoop: boolean;
+  /** pause after the last key stroke before the plan is asked for again (default 500 ms) */
+  replanDelayMs?: number;
 }
 
 const initial: RestoreState = {
@@ -100,7 +121,52 @@ const initial: RestoreState = {
   confirmed: false,
   ...idleJob,
   log: [],
+  sizeTexts: {},
+  sizeLang: 'en',
+  replanning: false,
+  sizesError: null,
 };
+
+/** What the sizes panel shows and sends: each typed size read, and what is wrong with it. */
+export interface SizeFields {
+  /** node → bytes, for every field that reads as a size */
+  sizes: Record<string, number>;
+  /** node → what is wrong with the field (unreadable, locked, below the minimum, over the disk) */
+  problems: Record<string, SizeProblem>;
+  /** every field reads and fits: these sizes may be planned */
+  valid: boolean;
+}
+
+/** Reads the typed sizes against the planner's figures for each disk. */
+export function sizeFields(texts: Record<string, string>, lang: string, sizing: DiskSizing[]): SizeFields {
+  const sizes: Record<string, number> = {};
+  const problems: Record<string, SizeProblem> = {};
+  for (const disk of sizing) {
+    const edited: Record<string, number> = {};
+    for (const p of disk.partitions) {
+      const text = texts[p.node]?.trim();
+      if (!text) continue;
+      const bytes = parseSizeInput(text, lang);
+      if (bytes === null) problems[p.node] = { code: 'unreadable' };
+      else edited[p.node] = bytes;
+    }
+    Object.assign(sizes, edited);
+    Object.assign(problems, sizeProblems(disk, edited));
+  }
+  return { sizes, problems, valid: Object.keys(problems).length === 0 };
+}
+
+function sameSizes(a: Record<string, number>, b: Record<string, number>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+/** Whether the plan on screen is the one for the sizes typed now (nothing pending, nothing wrong). */
+export function sizesSettled(state: Pick<RestoreState, 'sizeTexts' | 'sizeLang' | 'reviewed' | 'replanning'>): boolean {
+  if (!state.reviewed) return false;
+  const f = sizeFields(state.sizeTexts, state.sizeLang, state.reviewed.sizing);
+  return f.valid && !state.replanning && sameSizes(f.sizes, state.reviewed.sizes);
+}
 
 /** What a drive is as the target of one recorded disk: the flash policy, with the disk's needed size. */
 export function targetStatuses(drive: Drive, disk: SetSummaryDisk, set: SetSummary): DriveStatus[] {
@@ -175,7 +241,7 @@ export function createRestoreStore(api: Transport, options: RestoreStoreOptions)
       try {
         const summary = await api.invoke('restore.inspect', { setDir: dir });
         // Another set: nothing chosen for the previous one carries over.
-        set({ set: summary, setLoading: false, step: { kind: 'set' }, mapping: {}, reviewed: null, confirmed: false, planError: null });
+        set({ set: summary, setLoading: false, step: { kind: 'set' }, mapping: {}, reviewed: null, confirmed: false, planError: null, sizeTexts: {}, sizesError: null });
       } catch (err) {
         set({ setLoading: false, setError: errorOf(err) });
       }
@@ -221,7 +287,8 @@ export function createRestoreStore(api: Transport, options: RestoreStoreOptions)
         if (!drive || isBlockedFor(drive, disk, summary)) return;
         next[recorded] = device;
       }
-      set({ mapping: next, reviewed: null, planError: null, confirmed: false });
+      // sizes were typed for the previous disk: another disk starts from the planner's own sizes
+      set({ mapping: next, reviewed: null, planError: null, confirmed: false, sizeTexts: {}, sizesError: null });
     },
 
     setClone(clone) {
@@ -229,12 +296,15 @@ export function createRestoreStore(api: Transport, options: RestoreStoreOptions)
     },
 
     async review() {
-      const { set: summary, mapping, clone, planning } = get();
+      const { set: summary, mapping, clone, planning, reviewed: before, sizeTexts, sizeLang } = get();
       if (!summary || planning || !mappingComplete(summary, mapping)) return;
       set({ planning: true, planError: null });
+      // back from the review with the same disks: the sizes typed there still apply, when they read well
+      const typed = before ? sizeFields(sizeTexts, sizeLang, before.sizing) : null;
+      const sizes = typed?.valid ? typed.sizes : {};
       try {
-        const reviewed = await api.invoke('restore.plan', { setDir: summary.dir, targets: mapping, clone, includeLoop: options.includeLoop });
-        set({ planning: false, reviewed, confirmed: false, startError: null, step: { kind: 'review' } });
+        const reviewed = await api.invoke('restore.plan', { setDir: summary.dir, targets: mapping, clone, includeLoop: options.includeLoop, ...(Object.keys(sizes).length ? { sizes } : {}) });
+        set({ planning: false, reviewed, confirmed: false, startError: null, sizesError: null, step: { kind: 'review' }, ...(typed?.valid ? {} : { sizeTexts: {} }) });
       } catch (err) {
         set({ planning: false, planError: errorOf(err) });
       }
@@ -246,9 +316,11 @@ export function createRestoreStore(api: Transport, options: RestoreStoreOptions)
 
     async start() {
       const { set: summary, mapping, clone, reviewed, confirmed, starting } = get();
-      if (!summary || !reviewed || !confirmed || starting) return;
+      if (!summary || !reviewed || !confirmed || starting || !sizesSettled(get())) return;
+      // the sizes of the plan on screen, never what is typed and not yet planned
+      const sizes = reviewed.sizes;
       await jobs.start(
-        () => api.invoke('restore.start', { setDir: summary.dir, targets: mapping, clone, includeLoop: options.includeLoop }),
+        () => api.invoke('restore.start', { setDir: summary.dir, targets: mapping, clone, includeLoop: options.includeLoop, ...(Object.keys(sizes).length ? { sizes } : {}) }),
         (jobId) => ({ step: { kind: 'running', jobId } }),
         { log: [] },
       );
@@ -261,8 +333,43 @@ export function createRestoreStore(api: Transport, options: RestoreStoreOptions)
     },
 
     restart() {
+      clearTimeout(replanTimer);
       set({ ...initial, drives: get().drives, scanned: get().scanned });
     },
+
+    setSizeText(node, text, lang) {
+      set({ sizeTexts: { ...get().sizeTexts, [node]: text }, sizeLang: lang, confirmed: false, sizesError: null });
+      scheduleReplan();
+    },
+
+    resetSizes() {
+      set({ sizeTexts: {}, confirmed: false, sizesError: null });
+      scheduleReplan();
+    },
+
+    async replan() {
+      const { set: summary, mapping, clone, reviewed, sizeTexts, sizeLang, step, replanning } = get();
+      // one request at a time: the answer to this one schedules the next if typing went on
+      if (!summary || !reviewed || step.kind !== 'review' || replanning) return;
+      const fields = sizeFields(sizeTexts, sizeLang, reviewed.sizing);
+      if (!fields.valid || sameSizes(fields.sizes, reviewed.sizes)) return;
+      set({ replanning: true, sizesError: null });
+      try {
+        const next = await api.invoke('restore.plan', { setDir: summary.dir, targets: mapping, clone, includeLoop: options.includeLoop, ...(Object.keys(fields.sizes).length ? { sizes: fields.sizes } : {}) });
+        // typing went on meanwhile: only the answer for what is typed now counts
+        const now = get();
+        if (now.reviewed !== reviewed || now.step.kind !== 'review') return set({ replanning: false });
+        set({ reviewed: next, replanning: false, confirmed: false });
+        scheduleReplan();
+      } catch (err) {
+        set({ replanning: false, sizesError: errorOf(err) });
+      }
+    },
   }));
+  let replanTimer: ReturnType<typeof setTimeout> | undefined;
+  function scheduleReplan(): void {
+    clearTimeout(replanTimer);
+    replanTimer = setTimeout(() => void store.getState().replan(), options.replanDelayMs ?? 500);
+  }
   return store;
 }

@@ -11,6 +11,7 @@ import { posix } from 'node:path';
 import type { BackupSet, Archive } from '../../../shared/backup-set';
 import type { Disk, Filesystem, Layout, Partition } from '../../../shared/layout';
 import { LifeboatError } from '../../../shared/errors';
+import { LOCKED_REASONS, type DiskSizing, type FixedReason } from '../../../shared/restore-sizes';
 import { RestorePlanSchema, type Mapping, type PlanTarget, type PlanWarning, type RestorePlan, type RestoreStep, type Text } from '../../../shared/restore-plan';
 import { partitionNode } from './nodes';
 import { EXTENDED_TYPES, fitTable, MiB, type SizedPartition } from './sizing';
@@ -75,6 +76,12 @@ function newVolumeId(uuid: string): string {
 }
 
 export function compilePlan(set: BackupSet, opts: CompileOptions): RestorePlan {
+  return compileWithSizing(set, opts).plan;
+}
+
+/** The plan and, per target disk with a partition table, what sizing decided and why (the wizard's sizes panel). */
+export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan: RestorePlan; sizing: DiskSizing[] } {
+  const sizing: DiskSizing[] = [];
   const layout: Layout = set.layout;
   const newUuid = opts.newUuid ?? randomUUID;
   const clone = Boolean(opts.clone);
@@ -143,6 +150,28 @@ export function compilePlan(set: BackupSet, opts: CompileOptions): RestorePlan {
     return 0;
   };
 
+  /** why a partition keeps its size; null: it scales with the disk */
+  const reasonOf = (p: Partition, disk: Disk): FixedReason | null => {
+    if (rawOf.has(p.node)) return 'raw';
+    if (p.type === ESP_GPT || p.type === 'EF') return 'esp';
+    if (p.type === BIOS_BOOT_GPT) return 'bios-boot';
+    if (opts.sizes?.[p.node] !== undefined) return 'user';
+    if (SWAP_TYPES.has(p.type) || swapByDevice.has(p.node)) return 'swap';
+    if (p.size * disk.table!.sectorsize < disk.sizeBytes / 100) return 'small';
+    return null;
+  };
+  // A size for a partition that is not created, or whose size must not change, is refused, not ignored.
+  for (const [node, bytes] of Object.entries(opts.sizes ?? {})) {
+    const owner = disks.find(({ disk }) => disk.table?.partitions.some((p) => p.node === node && !(disk.table!.label === 'dos' && EXTENDED_TYPES.has(p.type))));
+    if (!owner) {
+      const known = disks.flatMap(({ disk }) => (disk.table?.partitions ?? []).filter((p) => !(disk.table!.label === 'dos' && EXTENDED_TYPES.has(p.type))).map((p) => p.node));
+      throw new LifeboatError('restore-size-unknown', { partition: node, known: known.join(', ') });
+    }
+    const reason = reasonOf(owner.disk.table!.partitions.find((p) => p.node === node)!, owner.disk);
+    if (reason && LOCKED_REASONS.has(reason)) throw new LifeboatError('restore-size-locked', { partition: node, reason });
+    if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new LifeboatError('invalid-request', { field: 'sizes', reason: node });
+  }
+
   // --- sizes and identities of everything that will be created
   const sized = new Map<string, { disk: Disk; target: TargetSpec; parts: SizedPartition[] }>();
   /** recorded device (partition node or whole disk) → target device */
@@ -170,6 +199,35 @@ export function compilePlan(set: BackupSet, opts: CompileOptions): RestorePlan {
       fixed: (p) => rawOf.has(p.node) || FIXED_TYPES.has(p.type) || SWAP_TYPES.has(p.type) || swapByDevice.has(p.node) || p.size * disk.table!.sectorsize < small,
       minBytes: partNeed,
       overrides: opts.sizes,
+    });
+    const dos = disk.table.label === 'dos';
+    const shown = fit.partitions.filter((sp) => !(dos && EXTENDED_TYPES.has(sp.source.type)));
+    const end = Math.max(0, ...fit.partitions.map((sp) => (sp.start + sp.size) * tss));
+    sizing.push({
+      source: disk.device,
+      device: target.device,
+      sizeBytes: target.sizeBytes,
+      spaceBytes: fit.spaceBytes,
+      // GPT keeps its backup header in the last 33 sectors: not free for a partition
+      freeBytes: Math.max(0, target.sizeBytes - end - (disk.table.label === 'gpt' ? 33 * tss : 0)),
+      partitions: shown.map((sp) => {
+        const fs = fsByDevice.get(sp.source.node);
+        const swap = swapByDevice.get(sp.source.node);
+        return {
+          node: sp.source.node,
+          number: sp.source.number,
+          target: partitionNode(target.device, sp.source.number),
+          fsType: fs?.type ?? (swap ? 'swap' : null),
+          mountpoint: fs?.mountpoint ?? null,
+          label: fs?.label ?? swap?.label ?? null,
+          recordedBytes: sp.source.size * disk.table!.sectorsize,
+          plannedBytes: sp.size * tss,
+          startBytes: sp.start * tss,
+          fixed: sp.fixed ? (reasonOf(sp.source, disk) ?? 'small') : null,
+          minBytes: sp.minBytes,
+          takesRest: sp.takesRest,
+        };
+      }),
     });
     sized.set(disk.device, { disk, target, parts: fit.partitions });
     targets.push({ source: disk.device, device: target.device, sizeBytes: target.sizeBytes, neededBytes: fit.neededBytes });
@@ -416,5 +474,6 @@ export function compilePlan(set: BackupSet, opts: CompileOptions): RestorePlan {
     steps.push(step({ id: `umount.${i + 1}`, phase: 'finish', title: text('steps.umount', { path: dir }), argv: ['umount', dir], destructive: false, unmounts: dir }));
   });
 
-  return RestorePlanSchema.parse({ setId: set.id, setDir: opts.setDir, clone, mountRoot: opts.mountRoot, targets, mapping, steps, warnings });
+  const plan = RestorePlanSchema.parse({ setId: set.id, setDir: opts.setDir, clone, mountRoot: opts.mountRoot, targets, mapping, steps, warnings });
+  return { plan, sizing };
 }

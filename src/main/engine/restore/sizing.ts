@@ -36,11 +36,17 @@ export interface SizedPartition {
   start: number;
   size: number;
   fixed: boolean;
+  /** bytes its content needs, whole MiB (at least 1 MiB): what a size the user chooses may not go below */
+  minBytes: number;
+  /** the last partition that scales: rounding leftovers (and so a larger disk's rest) end up in it */
+  takesRest: boolean;
 }
 
 export interface Sizing {
   partitions: SizedPartition[];
   neededBytes: number;
+  /** bytes the partitions may take on the target: its usable area minus the recorded gaps */
+  spaceBytes: number;
 }
 
 const alignDown = (v: number, a: number) => Math.floor(v / a) * a;
@@ -73,7 +79,8 @@ export function fitTable(input: SizingInput): Sizing {
     }
     const fixed = override !== undefined || input.fixed(p);
     const size = override ?? p.size * ss;
-    return { p, gap, rec: p.size * ss, size, fixed, min: fixed ? size : alignUp(input.minBytes(p), MiB) };
+    const need = Math.max(MiB, alignUp(input.minBytes(p), MiB));
+    return { p, gap, rec: p.size * ss, size, fixed, need, min: fixed ? size : alignUp(input.minBytes(p), MiB) };
   });
   // free space left at the end on purpose (1% or more) stays in proportion; less is alignment rest
   const trailing = recEnd - prevEnd >= input.recordedBytes / 100 ? recEnd - prevEnd : 0;
@@ -87,10 +94,14 @@ export function fitTable(input: SizingInput): Sizing {
     throw new LifeboatError('target-too-small', { device: input.device, needed: neededBytes, available: input.targetBytes, size: input.targetBytes });
   }
 
-  const same = input.targetBytes === input.recordedBytes && tss === ss && Object.keys(overrides).length === 0;
+  const spaceBytes = tgtEnd - gaps;
+  const needOf = (p: Partition) => rows.find((r) => r.p === p)?.need ?? 0;
+
+  const edited = table.partitions.some((p) => overrides[p.node] !== undefined);
+  const same = input.targetBytes === input.recordedBytes && tss === ss && !edited;
   if (same) {
-    const partitions = table.partitions.map((p) => ({ source: p, start: p.start, size: p.size, fixed: rows.find((r) => r.p === p)?.fixed ?? false }));
-    return { partitions, neededBytes };
+    const partitions = table.partitions.map((p) => ({ source: p, start: p.start, size: p.size, fixed: rows.find((r) => r.p === p)?.fixed ?? false, minBytes: needOf(p), takesRest: false }));
+    return { partitions, neededBytes, spaceBytes };
   }
 
   // water-fill the scalable partitions (and the recorded free space at the end) into the budget
@@ -125,7 +136,7 @@ export function fitTable(input: SizingInput): Sizing {
   for (const r of rows) {
     const start = alignUp(cursor + r.gap, tss);
     const size = newSize.get(r)!;
-    out.push({ source: r.p, start: start / tss, size: size / tss, fixed: r.fixed });
+    out.push({ source: r.p, start: start / tss, size: size / tss, fixed: r.fixed, minBytes: r.need, takesRest: r === lastScalable });
     cursor = start + size;
   }
   // an extended partition wraps its logical partitions with the recorded margins
@@ -138,8 +149,8 @@ export function fitTable(input: SizingInput): Sizing {
     const tail = Math.max(0, (ext.start + ext.size - (lastRec.start + lastRec.size)) * ss);
     const startB = logicals[0].start * tss - lead;
     const endB = Math.min(tgtEnd, (logicals[logicals.length - 1].start + logicals[logicals.length - 1].size) * tss + tail);
-    out.push({ source: ext, start: Math.floor(startB / tss), size: Math.floor((endB - startB) / tss), fixed: false });
+    out.push({ source: ext, start: Math.floor(startB / tss), size: Math.floor((endB - startB) / tss), fixed: false, minBytes: 0, takesRest: false });
   }
   out.sort((a, b) => a.source.number - b.source.number);
-  return { partitions: out, neededBytes };
+  return { partitions: out, neededBytes, spaceBytes };
 }

@@ -8,6 +8,8 @@ import { stepTitle, warningText } from '../../../shared/restore-text';
 import { useRestore } from '../../app/context';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { useFormat } from '../../i18n';
+import { sizeFields, sizesSettled } from '../store';
+import { PartitionSizes } from './PartitionSizes';
 
 export function Review() {
   const { t, i18n } = useTranslation();
@@ -20,6 +22,9 @@ export function Review() {
   const startError = useRestore((s) => s.startError);
   const goToTargets = useRestore((s) => s.goToTargets);
   const start = useRestore((s) => s.start);
+  // the plan on screen must be the one for the sizes typed: nothing runs that was not reviewed
+  const settled = useRestore(sizesSettled);
+  const sizesValid = useRestore((s) => !s.sizesError && (s.reviewed ? sizeFields(s.sizeTexts, s.sizeLang, s.reviewed.sizing).valid : true));
   if (!reviewed) return null;
   const { plan, commands } = reviewed;
   const drive = (device: string) => drives.find((d) => d.device === device);
@@ -70,6 +75,7 @@ export function Review() {
             ))}
         </tbody>
       </table>
+      <PartitionSizes />
       <h3 className="subtle-heading">{t('restoreUi:review.stepsTitle')}</h3>
       <ol className="plan-steps" data-testid="plan-steps">
         {plan.steps.map((s, i) => (
@@ -106,12 +112,17 @@ export function Review() {
         </label>
       </div>
       {startError && <ErrorNotice error={startError} testId="start-error" />}
+      {!settled && (
+        <p className={sizesValid ? 'muted' : 'field-problem'} data-testid="sizes-pending">
+          {sizesValid ? t('restoreUi:sizes.updating') : t('restoreUi:sizes.pending')}
+        </p>
+      )}
       <div className="actions">
         <button type="button" className="button" onClick={goToTargets} disabled={starting}>
           {t('common:back')}
         </button>
         <span className="spacer" />
-        <button type="button" className="button danger" data-testid="restore-go" disabled={!confirmed || starting} onClick={() => void start()}>
+        <button type="button" className="button danger" data-testid="restore-go" disabled={!confirmed || starting || !settled} onClick={() => void start()}>
           {starting ? t('restoreUi:review.starting') : t('restoreUi:review.go')}
         </button>
       </div>

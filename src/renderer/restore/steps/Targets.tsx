@@ -132,6 +132,9 @@ export function Targets() {
           <span className="field-hint">{t('restoreUi:targets.cloneHint')}</span>
         </span>
       </label>
+      <p className="field-hint" data-testid="sizes-later">
+        {t('restoreUi:targets.sizesLater')}
+      </p>
       {planError && <PlanError error={planError} />}
       <div className="actions">
         <button type="button" className="button" onClick={goToSet}>
