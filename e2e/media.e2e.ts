@@ -140,7 +140,7 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
       await p.getByTestId('folder-pick').click();
       expect(await p.getByTestId('dest-path').inputValue()).toBe(o.dest);
     } else await p.getByTestId('dest-path').fill(o.dest);
-    if (o.compress) await p.getByTestId('compress').selectOption(o.compress);
+    if (o.compress) await p.getByTestId(`compress-${o.compress}`).check();
     if (o.level) await p.getByTestId('level').selectOption(o.level);
     const varTmp = p.locator('[data-testid=default-exclude][data-pattern="/var/tmp/*"]');
     await varTmp.getByRole('button').click();
@@ -173,6 +173,9 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
       const row = p.locator(`[data-testid=stick][data-device="${o.stick}"]`);
       await row.waitFor({ timeout: 30_000 });
       await row.locator('input').check();
+      // The helper looks whether it is a Lifeboat stick already (this one is not): it is made afresh.
+      await p.locator('[data-testid=stick-info][data-lifeboat=false]').waitFor({ timeout: 30_000 });
+      expect(await p.getByTestId('data-fs').inputValue()).toBe('ext4');
       await p.locator('[data-testid=doctor][data-ok=true]').waitFor({ timeout: 30_000 });
     }
     expect(await p.getByTestId('rescue-next').isEnabled()).toBe(true);
@@ -194,7 +197,9 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
     expect(backupLine.endsWith('\n  --no-default-excludes')).toBe(true);
     const embedFlag = o.embed === false ? '--no-embed' : '--embed';
     const output = o.stick ? `--usb ${esc(o.stick)} \\\\\n  --include-loop` : `--iso ${esc(o.dest)}-rescue\\.iso`;
-    expect(mediaLine).toMatch(new RegExp(`^lifeboat media \\\\\n  --set ${esc(o.dest)} \\\\\n  ${output} \\\\\n  ${embedFlag} \\\\\n  --lang ${lang}( \\\\\n  --kernel ${esc(kernel)})?$`));
+    // A stick made afresh names its data partition's filesystem.
+    const dataFs = o.stick ? ' \\\\\n  --data-fs ext4' : '';
+    expect(mediaLine).toMatch(new RegExp(`^lifeboat media \\\\\n  --set ${esc(o.dest)} \\\\\n  ${output} \\\\\n  ${embedFlag} \\\\\n  --lang ${lang}( \\\\\n  --kernel ${esc(kernel)})?${dataFs}$`));
     if (o.stick) {
       // Erasing waits for the user's word, given after reading the device's name, model and size.
       expect(await p.getByTestId('usb-erase').textContent()).toContain(o.stick);
@@ -439,6 +444,56 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
       expect(table.partitions.map((x: { type: string }) => x.type)).toContain('C12A7328-F81F-11D2-BA4B-00A0C93EC93B');
       expect(table.partitions.length).toBeGreaterThanOrEqual(2);
       expect(cli(['verify', dest, '--json']).status).toBe(0);
+      const firstId = (JSON.parse(readFileSync(join(dest, 'lifeboat.json'), 'utf8')) as { id: string }).id;
+
+      // Backup again onto the same stick: it is a Lifeboat stick now, so adding a set is offered, not erasing it.
+      await p.getByTestId('start-over').click();
+      await p.getByTestId('source-next').click();
+      const dest2 = join(work, 'set-again');
+      await p.getByTestId('dest-path').fill(dest2);
+      await p.getByTestId('backup-next').click();
+      await p.getByTestId('step-rescue').waitFor();
+      await p.locator(`[data-testid=stick][data-device="${stick.device}"] input`).check();
+      await p.locator('[data-testid=stick-info][data-lifeboat=true]').waitFor({ timeout: 30_000 });
+      expect(await p.getByTestId('stick-set').allTextContents()).toEqual([expect.stringContaining(firstId)]);
+      expect(await p.getByTestId('usb-mode-again').isChecked()).toBe(true);
+      // Keeping 3 removes nothing; keeping 1 (the new set) removes the first one, struck out.
+      expect(await p.getByTestId('keep').inputValue()).toBe('3');
+      await p.getByTestId('keep').fill('1');
+      await p.locator('[data-testid=stick-set][data-removed=true]').waitFor();
+      expect(await p.getByTestId('data-fs').count()).toBe(0);
+      await p.locator('[data-testid=doctor][data-ok=true]').waitFor({ timeout: 30_000 });
+      await shot(p, 'en', n + 2, 'media-rescue-usb-again');
+      await p.getByTestId('rescue-next').click();
+      await p.getByTestId('step-review').waitFor();
+      // The confirmation names the set that goes, not "everything will be erased".
+      expect(await p.getByTestId('usb-erase').count()).toBe(0);
+      expect(await p.getByTestId('remove-set').allTextContents()).toEqual([expect.stringContaining(firstId)]);
+      const againLine = (await p.getByTestId('cli-lines').textContent())!.split(' &&\n')[1];
+      expect(againLine).toBe(`lifeboat media \\\n  --set ${dest2} \\\n  --usb ${stick.device} \\\n  --include-loop \\\n  --again \\\n  --keep 1`);
+      expect(await p.getByTestId('start').isDisabled()).toBe(true);
+      await p.getByTestId('usb-confirm').check();
+      await shot(p, 'en', n + 3, 'media-review-usb-again');
+      await p.getByTestId('start').click();
+      await p.getByTestId('step-done').waitFor({ timeout: 180_000 });
+      expect(await p.getByTestId('step-done').getAttribute('data-outcome'), await p.getByTestId('step-done').innerText()).toBe('done');
+      const secondId = (JSON.parse(readFileSync(join(dest2, 'lifeboat.json'), 'utf8')) as { id: string }).id;
+      expect(await p.getByTestId('again-added').textContent()).toContain(secondId);
+      expect(await p.getByTestId('again-removed').textContent()).toContain(firstId);
+      await shot(p, 'en', n + 4, 'media-done-usb-again');
+      // On the stick: the new set in sets/<id>, the first one gone, the rescue system untouched.
+      const mnt = join(work, 'stick-data');
+      mkdirSync(mnt);
+      execFileSync('partx', ['-u', stick.device], { stdio: 'ignore' });
+      execFileSync('mount', ['-o', 'ro,noload', `${stick.device}p3`, mnt]);
+      try {
+        expect(existsSync(join(mnt, 'lifeboat', 'lifeboat.json'))).toBe(false);
+        const sets = readdirSync(join(mnt, 'sets'));
+        expect(sets).toHaveLength(1);
+        expect((JSON.parse(readFileSync(join(mnt, 'sets', sets[0], 'lifeboat.json'), 'utf8')) as { id: string }).id).toBe(secondId);
+      } finally {
+        execFileSync('umount', [mnt]);
+      }
     } finally {
       try {
         execFileSync('partx', ['-d', stick.device], { stdio: 'ignore' });
@@ -447,6 +502,122 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
       }
       stick.detach();
     }
+  }, 300_000);
+
+  /** Waits for the doctor; where the running kernel has no file (these VMs), names the packaged one. */
+  async function kernelIfNeeded(p: Page): Promise<void> {
+    await p.getByTestId('doctor').waitFor({ timeout: 30_000 });
+    if ((await p.getByTestId('doctor').getAttribute('data-ok')) === 'false') {
+      await p.getByTestId('kernel-path').fill(kernel);
+      await p.getByTestId('kernel-check').click();
+      await p.locator('[data-testid=doctor][data-ok=true]').waitFor({ timeout: 30_000 });
+    }
+  }
+
+  it.each(['en', 'fr'] as const)('builds the rescue system alone, without a backup, and says how it finds a set (%s)', async (lang) => {
+    const work = join(dir, `rescue-only-${lang}`);
+    mkdirSync(work);
+    const iso = join(work, lang === 'en' ? 'rescue.iso' : 'secours.iso');
+    const p = await open(lang);
+    await p.getByTestId('journey-media').click();
+    await p.getByTestId('step-source').waitFor();
+    await p.getByTestId('purpose-rescue-only').check();
+    await p.getByTestId('rescue-only-note').waitFor();
+    // No system to read, so nothing to wait for; the stepper has no backup step.
+    expect(await p.getByTestId('inventory-read').count()).toBe(0);
+    expect(await p.locator('.stepper li').count()).toBe(4);
+    await shot(p, lang, 40, 'media-rescue-only-source');
+    await p.getByTestId('source-next').click();
+    await p.getByTestId('step-rescue').waitFor();
+    // An ISO file only (`--rescue-only --iso`), holding no set; its path has no set to go beside.
+    expect(await p.getByTestId('media-kind').count()).toBe(0);
+    expect(await p.getByTestId('embed').count()).toBe(0);
+    expect(await p.getByTestId('iso-path').inputValue()).toBe('');
+    await kernelIfNeeded(p);
+    expect(await p.getByTestId('rescue-next').isDisabled()).toBe(true);
+    await p.getByTestId('iso-path').fill(iso);
+    await shot(p, lang, 41, 'media-rescue-only-rescue');
+    await p.getByTestId('rescue-next').click();
+    await p.getByTestId('step-review').waitFor();
+    expect(await p.getByTestId('summary-iso').textContent()).toBe(iso);
+    // One command, the CLI's own; no profile (a profile is a backup and its media).
+    expect(await p.getByTestId('cli-lines').textContent()).toMatch(new RegExp(`^lifeboat media --rescue-only --iso ${esc(iso)} --lang ${lang}( --kernel ${esc(kernel)})?$`));
+    expect(await p.getByTestId('profile-path').count()).toBe(0);
+    await shot(p, lang, 42, 'media-rescue-only-review');
+    await p.getByTestId('start').click();
+    await p.getByTestId('step-running').waitFor();
+    expect(await p.locator('.phase-item[data-phase^="backup."]').count()).toBe(0);
+    await p.getByTestId('step-done').waitFor({ timeout: 180_000 });
+    expect(await p.getByTestId('step-done').getAttribute('data-outcome'), await p.getByTestId('step-done').innerText()).toBe('done');
+    expect(await p.getByTestId('made-set').count()).toBe(0);
+    expect(await p.getByTestId('iso-result-path').textContent()).toBe(iso);
+    // How the rescue system finds the set it does not carry: on a disk, or on a share named at boot.
+    const args = (await p.getByTestId('set-args').textContent())!;
+    for (const kind of ['label:', 'uuid:', 'nfs:', 'cifs:']) expect(args).toContain(`lifeboat.set=${kind}`);
+    await p.getByTestId('rescue-only-use').scrollIntoViewIfNeeded();
+    await shot(p, lang, 43, 'media-rescue-only-done');
+    // The ISO is real, boots (El Torito), and holds no set.
+    expectBootableIso(iso);
+    const sets = execFileSync('xorriso', ['-indev', iso, '-find', '/', '-name', 'lifeboat.json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(sets).not.toContain('lifeboat.json');
+    // Beside it only its manifest and recovery sheet: no backup set was made.
+    expect(readdirSync(work).filter((f) => !f.startsWith(iso.slice(work.length + 1)))).toEqual([]);
+  }, 240_000);
+
+  it.each(['en', 'fr'] as const)('spreads the set over a set of discs: two or more ISO files, disc 1 boots (%s)', async (lang) => {
+    const work = join(dir, `discs-${lang}`);
+    mkdirSync(work);
+    // ~42 MiB that does not compress, in parts of 20 MiB: more than one 64 MiB disc holds beside the rescue system.
+    const root = makeRoot(work, 40 * 1024 * 1024);
+    const dest = join(work, 'set');
+    const p = await open(lang);
+    await p.getByTestId('journey-media').click();
+    await p.getByTestId('source-other').check();
+    await p.getByTestId('root-path').fill(root);
+    await p.getByTestId('inventory-read').click();
+    await p.getByTestId('inventory').waitFor({ timeout: 30_000 });
+    await p.getByTestId('source-next').click();
+    await p.getByTestId('step-backup').waitFor();
+    await p.getByTestId('dest-path').fill(dest);
+    await p.getByTestId('split').selectOption('custom');
+    await p.getByTestId('split-custom').fill('20M');
+    await p.getByTestId('backup-next').click();
+    await p.getByTestId('step-rescue').waitFor();
+    await kernelIfNeeded(p);
+    // CD-size discs: the command line says so by name.
+    await p.getByTestId('discs-cd').check();
+    await p.getByTestId('rescue-next').click();
+    await p.getByTestId('step-review').waitFor();
+    expect(await p.locator('[data-testid=summary-discs][data-discs=cd]').count()).toBe(1);
+    expect(await p.getByTestId('cli-lines').textContent()).toContain('\n  --split-media cd');
+    await p.getByTestId('step-review').getByRole('button', { name: lang === 'en' ? 'Back' : 'Retour', exact: true }).click();
+    // This set is small: discs of 64 MiB (the smallest, "another size") make it two.
+    await p.getByTestId('discs-custom').check();
+    await p.getByTestId('disc-size').fill('63M');
+    await p.getByTestId('disc-size-problem').waitFor();
+    expect(await p.getByTestId('rescue-next').isDisabled()).toBe(true);
+    await p.getByTestId('disc-size').fill('64M');
+    await p.getByTestId('discs').scrollIntoViewIfNeeded();
+    await shot(p, lang, 50, 'media-discs-rescue');
+    await p.getByTestId('rescue-next').click();
+    await p.getByTestId('step-review').waitFor();
+    expect(await p.getByTestId('cli-lines').textContent()).toContain('\n  --split-media 64M');
+    await shot(p, lang, 51, 'media-discs-review');
+    await p.getByTestId('start').click();
+    await p.getByTestId('step-done').waitFor({ timeout: 240_000 });
+    expect(await p.getByTestId('step-done').getAttribute('data-outcome'), await p.getByTestId('step-done').innerText()).toBe('done');
+    const discs = await p.getByTestId('disc').evaluateAll((els) => els.map((e) => e.getAttribute('data-path')!));
+    expect(discs.length).toBeGreaterThanOrEqual(2);
+    expect(discs).toEqual(discs.map((_, i) => `${dest}-rescue-${i + 1}.iso`));
+    for (const d of discs) expect(existsSync(d)).toBe(true);
+    // Disc 1 boots; the set is whole.
+    expectBootableIso(discs[0]);
+    expect(cli(['verify', dest, '--json']).status).toBe(0);
+    // A disc set is burned disc by disc: neither "write to a stick" nor a rehearsal of disc 1 alone.
+    expect(await p.getByTestId('write-stick').count()).toBe(0);
+    expect(await p.getByTestId('rehearse').count()).toBe(0);
+    await p.getByTestId('disc-list').scrollIntoViewIfNeeded();
+    await shot(p, lang, 52, 'media-discs-done');
   }, 300_000);
 
   it.each(['en', 'fr'] as const)('leaves out a folder ticked in the tree of the root, with sizes and the estimate (%s)', async (lang) => {
@@ -510,6 +681,53 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
     expect(await p.getByTestId('cli-lines').textContent()).toContain("\n  '--exclude=/home/alice/*'");
     await shot(p, lang, 31, 'media-review-tree');
   }, 120_000);
+
+  it.each(['en', 'fr'] as const)('shows each compression with the set size and time it would give, measured on a sample (%s)', async (lang) => {
+    const work = join(dir, `compression-${lang}`);
+    mkdirSync(work);
+    const root = makeRoot(work);
+    const p = await open(lang);
+    await p.getByTestId('journey-media').click();
+    await p.getByTestId('source-other').check();
+    await p.getByTestId('root-path').fill(root);
+    await p.getByTestId('inventory-read').click();
+    await p.getByTestId('inventory').waitFor({ timeout: 30_000 });
+    await p.getByTestId('source-next').click();
+    await p.getByTestId('step-backup').waitFor();
+    await p.getByTestId('dest-path').fill(join(work, 'set'));
+    // The helper measures every compressor on a sample of the root: "measuring…" until it answers.
+    const choice = p.locator('[data-testid=compress-choice][data-measuring=false]');
+    await choice.waitFor({ timeout: 150_000 });
+    const estimate = p.locator('[data-testid=size-estimate][data-measuring=false]');
+    await estimate.waitFor({ timeout: 30_000 });
+    const total = Number(await estimate.getAttribute('data-bytes'));
+    const row = (f: string) => p.locator(`[data-testid=compress-option][data-format=${f}]`);
+    const ratios: Record<string, number> = {};
+    for (const f of ['zstd', 'gzip', 'xz', 'bzip2', 'lz4', 'none']) {
+      expect(await row(f).getAttribute('data-status'), f).toBe('measured');
+      ratios[f] = Number(await row(f).getAttribute('data-ratio'));
+      // the set size shown is the tree's total to archive times the measured ratio
+      expect(Number(await row(f).getAttribute('data-size')), f).toBe(Math.round(total * ratios[f]));
+      expect(await row(f).getByTestId('compress-time').textContent(), f).toMatch(lang === 'fr' ? /^(environ \d|moins d’une seconde)/ : /^(about \d|under a second)/);
+    }
+    // The root is mostly a 2 MiB random photo: nothing packs it much, and nothing doubles it.
+    for (const f of Object.keys(ratios)) {
+      expect(ratios[f], f).toBeGreaterThan(0.9);
+      expect(ratios[f], f).toBeLessThan(1.1);
+    }
+    expect(await row('zstd').getByTestId('compress-size').textContent()).toMatch(lang === 'fr' ? /^environ 2,\d+\u00a0Mo \(\d+[\u00a0\u202f]%\)$/ : /^about 2\.\d+\u00a0MB \(\d+%\)$/);
+    expect(await p.getByTestId('compress-note').textContent()).toContain(lang === 'fr' ? 'échantillon de 2,' : 'sample of 2.');
+    // Another choice, another level: the estimate says it is for the default level.
+    await p.getByTestId('compress-xz').check();
+    expect(await row('xz').getAttribute('class')).toBe('chosen');
+    await p.getByTestId('level').selectOption('9');
+    expect(await p.getByTestId('compress-level-note').textContent()).toContain(lang === 'fr' ? 'niveau par défaut (6)' : 'default level (6)');
+    await p.getByTestId('compress-choice').scrollIntoViewIfNeeded();
+    await shot(p, lang, 60, 'media-compression');
+    // What was chosen is what the Review step will run.
+    await p.getByTestId('backup-next').click();
+    await p.getByTestId('step-rescue').waitFor();
+  }, 240_000);
 
   it('cancels mid-backup, in French, and leaves nothing incomplete', async () => {
     const work = join(dir, 'cancel');

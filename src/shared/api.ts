@@ -13,8 +13,9 @@ import type { ErrorInfo } from './errors';
 import type { FlashResult, ImageInfo } from './image';
 import type { JobKind, JobProgress } from './progress';
 import { COMPRESSORS } from './backup-set';
-import type { DoctorReport, InventoryView, MadeMedia, MadeSet } from './media-make';
+import type { DoctorReport, InventoryView, MadeMedia, MadeSet, StickInfo } from './media-make';
 import { FOLDER_SIZES_MAX_BUDGET_MS, type FolderSizes } from './folder-sizes';
+import { COMPRESSION_ESTIMATE_MAX_BUDGET_MS, type CompressionEstimate } from './compression-estimate';
 import type { FoundSet, RestoreRunResult, ReviewedPlan, SetSummary } from './restore-sets';
 import { SIZE_MAX, SIZE_MIN, SIZES_MAX_COUNT } from './restore-sizes';
 
@@ -137,9 +138,25 @@ export const requestSchemas = {
   'folders.sizes': z
     .object({ root: absPath, dir: absPath, budgetMs: z.number().int().min(0).max(FOLDER_SIZES_MAX_BUDGET_MS).optional() })
     .strict(),
+  /**
+   * each compressor's ratio and speed on a sample of the system at `root` read as the backup
+   * would (same exclusions), for the compression choice; in the helper, capped at `budgetMs`
+   */
+  'compression.estimate': z
+    .object({
+      root: absPath,
+      excludes: mediaMakeRequest.shape.excludes.optional(),
+      defaultExcludes: z.boolean().optional(),
+      budgetMs: z.number().int().min(1000).max(COMPRESSION_ESTIMATE_MAX_BUDGET_MS).optional(),
+    })
+    .strict(),
   'media.doctor': z.object({ media: z.enum(['iso', 'usb', 'pxe']), kernel: absPath.optional() }).strict(),
   /** backs up `root` into a new set at `dest`, then builds a rescue ISO at `iso` */
   'media.make': mediaMakeRequest,
+  /** builds the rescue ISO alone, no backup (`lifeboat media --rescue-only`): the set is found at restore time */
+  'media.rescueOnly': z.object({ iso: absPath, lang: z.enum(LANGUAGES), kernel: absPath.optional() }).strict(),
+  /** read only: whether a stick is a Lifeboat stick, and the sets on it (for "backup again") */
+  'media.stickInfo': z.object({ device: devicePath, includeLoop: z.boolean().optional() }).strict(),
   /** writes the wizard's choices (a media.make request) as a profile file, for the CLI's --profile */
   'profile.save': z.object({ path: absPath, request: mediaMakeRequest }).strict(),
   /** reads and validates a profile file; answers the request it holds */
@@ -202,8 +219,11 @@ export interface Responses {
   'job.cancel': { cancelled: boolean };
   'inventory.collect': InventoryView;
   'folders.sizes': FolderSizes;
+  'compression.estimate': CompressionEstimate;
   'media.doctor': DoctorReport;
   'media.make': { jobId: string };
+  'media.rescueOnly': { jobId: string };
+  'media.stickInfo': StickInfo;
   'profile.save': { path: string };
   'profile.load': { path: string; request: z.output<typeof mediaMakeRequest> };
   'restore.find': FoundSet[];

@@ -80,6 +80,7 @@ export const ERROR_CODES = {
   'modules-missing': 'refused',
   'media-part-too-big': 'refused',
   'media-disc-too-small': 'refused',
+  'media-data-fs-needs-usb': 'refused',
   // rehearsal
   'rehearse-needs-qemu': 'refused',
   'rehearse-needs-ovmf': 'refused',

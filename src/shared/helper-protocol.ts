@@ -11,8 +11,9 @@ import { z } from 'zod';
 import type { Drive } from './drive';
 import type { ErrorInfo } from './errors';
 import type { ImageInfo } from './image';
-import type { InventoryView } from './media-make';
+import type { InventoryView, StickInfo } from './media-make';
 import type { FolderSizes } from './folder-sizes';
+import type { CompressionEstimate } from './compression-estimate';
 import type { ReviewedPlan } from './restore-sets';
 import { requestSchemas, type Events } from './api';
 
@@ -26,7 +27,10 @@ export const helperRequestSchemas = {
   'job.cancel': requestSchemas['job.cancel'],
   'inventory.collect': requestSchemas['inventory.collect'],
   'folders.sizes': requestSchemas['folders.sizes'],
+  'compression.estimate': requestSchemas['compression.estimate'],
   'media.make': requestSchemas['media.make'],
+  'media.rescueOnly': requestSchemas['media.rescueOnly'],
+  'media.stickInfo': requestSchemas['media.stickInfo'],
   'restore.plan': requestSchemas['restore.plan'],
   'restore.start': requestSchemas['restore.start'],
   'rehearse.start': requestSchemas['rehearse.start'],
@@ -43,7 +47,10 @@ export interface HelperResults {
   'job.cancel': { cancelled: boolean };
   'inventory.collect': InventoryView;
   'folders.sizes': FolderSizes;
+  'compression.estimate': CompressionEstimate;
   'media.make': { jobId: string };
+  'media.rescueOnly': { jobId: string };
+  'media.stickInfo': StickInfo;
   'restore.plan': ReviewedPlan;
   'restore.start': { jobId: string };
   'rehearse.start': { jobId: string };

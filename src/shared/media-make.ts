@@ -90,6 +90,47 @@ export interface MadeDisc {
   parts: number;
 }
 
+/** A backup set on a Lifeboat stick (read from its data partition). */
+export interface StickSet {
+  /** relative to the data partition's root: `lifeboat` (embedded at creation) or `sets/<id>` */
+  dir: string;
+  id: string;
+  /** the manifest's ISO date; empty when unreadable (such a set counts as the oldest) */
+  created: string;
+  bytes: number;
+}
+
+/** What `media.stickInfo` says of a stick: a Lifeboat stick (with its sets) or not (and why). */
+export type StickInfo =
+  | { device: string; lifeboat: true; sets: StickSet[]; freeBytes: number }
+  | { device: string; lifeboat: false; reason: string };
+
+/**
+ * The sets "backup again" would remove to keep `keep` sets, the new one included: the
+ * oldest beyond the newest `keep - 1` (the engine's rule, usb-again.ts planOn), oldest first.
+ */
+export function setsRemovedByKeep(sets: StickSet[], keep: number): StickSet[] {
+  const newestFirst = [...sets].sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
+  return newestFirst.slice(Math.max(keep - 1, 0)).reverse();
+}
+
+/** What "backup again" did on the stick: the set added, those removed. */
+export interface MadeAgain {
+  added: { id: string; dir: string; bytes: number; alreadyPresent: boolean };
+  removed: StickSet[];
+  /** sets on the stick afterwards, the new one included */
+  count: number;
+  freeBytesAfter: number;
+}
+
+/**
+ * Bytes a blank disc really holds: a CD-R of 80 minutes has 360,000 sectors of 2048
+ * bytes; a single-layer DVD+R 2,295,104 (a DVD-R has a few more, so this fits both).
+ * Shared so the wizard offers the very sizes the engine plans discs with (split.ts).
+ */
+export const DISC_BYTES = { cd: 360_000 * 2048, dvd: 2_295_104 * 2048 } as const;
+export type DiscSize = keyof typeof DISC_BYTES;
+
 /** The rescue medium a `media.make` job built. */
 export interface MadeMedia {
   kind: MediaKind;
@@ -101,6 +142,8 @@ export interface MadeMedia {
   missingModules: string[];
   /** a disc set: every disc, disc 1 first (`path` is disc 1) */
   discs?: MadeDisc[];
+  /** "backup again": the set went onto an existing Lifeboat stick, nothing was rebuilt */
+  again?: MadeAgain;
 }
 
 /**

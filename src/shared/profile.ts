@@ -14,13 +14,15 @@
  */
 import { z } from 'zod';
 import { mediaMakeRequest } from './api';
-import { mediaOutputOf, SPLIT_CHOICES } from './media-make';
+import { DISC_BYTES, mediaOutputOf, SPLIT_CHOICES } from './media-make';
 import { parseSize } from './format';
 
 export const PROFILE_VERSION = 1;
 
 export const profileBackupSchema = mediaMakeRequest.pick({ root: true, dest: true, compress: true, level: true, split: true, excludes: true, defaultExcludes: true }).strict();
-export const profileMediaSchema = mediaMakeRequest.pick({ kind: true, iso: true, pxe: true, embed: true, lang: true, kernel: true }).strict();
+export const profileMediaSchema = mediaMakeRequest
+  .pick({ kind: true, iso: true, pxe: true, embed: true, lang: true, kernel: true, splitMedia: true, dataFs: true, again: true, keep: true })
+  .strict();
 
 export const profileSchema = z
   .object({
@@ -66,13 +68,16 @@ export function parseProfile(text: string): { ok: true; profile: Profile } | { o
 }
 
 export function profileFromRequest(req: MediaMakeRequest): Profile {
-  const { root, dest, compress, level, split, excludes, defaultExcludes, iso, pxe, embed, lang, kernel } = req;
+  const { root, dest, compress, level, split, excludes, defaultExcludes, iso, pxe, embed, lang, kernel, splitMedia, dataFs, again, keep } = req;
   const kind = req.kind ?? 'iso';
+  // Only what the CLI reads back (see media.ts): absent fields stay absent.
+  const extra = { splitMedia, dataFs, again, keep };
+  const defined = Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined)) as Partial<typeof extra>;
   return {
     lifeboat: 'profile',
     version: PROFILE_VERSION,
     backup: { root, dest, compress, ...(level !== undefined ? { level } : {}), ...(split !== undefined ? { split } : {}), excludes, defaultExcludes },
-    media: { kind, ...(kind === 'iso' ? { iso } : kind === 'pxe' ? { pxe } : {}), embed, lang, ...(kernel !== undefined ? { kernel } : {}) },
+    media: { kind, ...(kind === 'iso' ? { iso } : kind === 'pxe' ? { pxe } : {}), embed, lang, ...(kernel !== undefined ? { kernel } : {}), ...defined },
   };
 }
 
@@ -110,9 +115,40 @@ function commandGroups(req: MediaMakeRequest): { backup: string[][]; media: stri
   if (out) media.push([`--${out.kind}`, out.path]);
   // The CLI takes a loop device as a stick only when told (tests, power users), as the app does.
   if (out?.kind === 'usb' && out.path.startsWith('/dev/loop')) media.push(['--include-loop']);
+  // Adding a set to a Lifeboat stick rebuilds nothing: the CLI refuses rescue-system options there.
+  if (req.again) {
+    media.push(['--again'], ['--keep', String(req.keep ?? 3)]);
+    return { backup, media };
+  }
   media.push([req.embed ? '--embed' : '--no-embed'], ['--lang', req.lang]);
   if (req.kernel) media.push(['--kernel', req.kernel]);
+  if (req.splitMedia !== undefined) media.push(['--split-media', discSizeText(req.splitMedia)]);
+  if (req.dataFs) media.push(['--data-fs', req.dataFs]);
   return { backup, media };
+}
+
+/** Bytes per disc as `--split-media` takes them: `cd` or `dvd` when a preset, else the shortest exact size. */
+export function discSizeText(bytes: number): string {
+  for (const [name, size] of Object.entries(DISC_BYTES)) if (size === bytes) return name;
+  for (const [unit, size] of [['G', 1024 ** 3], ['M', 1024 ** 2]] as const) if (bytes % size === 0) return `${bytes / size}${unit}`;
+  return String(bytes);
+}
+
+/** What "the rescue system only" sends (`media.rescueOnly`). */
+export interface RescueOnlyRequest {
+  iso: string;
+  lang: 'en' | 'fr';
+  kernel?: string;
+}
+
+/** The one command that builds the rescue system alone, as words. */
+export function rescueOnlyLine(req: RescueOnlyRequest): string[] {
+  return ['lifeboat', 'media', '--rescue-only', '--iso', req.iso, '--lang', req.lang, ...(req.kernel ? ['--kernel', req.kernel] : [])];
+}
+
+/** The same, as a shell reads it (no backup command: there is no set to make). */
+export function rescueOnlyText(req: RescueOnlyRequest): string {
+  return shellLine(rescueOnlyLine(req));
 }
 
 export function commandLines(req: MediaMakeRequest): { backup: string[]; media: string[] } {

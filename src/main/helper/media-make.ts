@@ -20,6 +20,7 @@ import { buildMedia } from '../engine/media/build';
 import { chooseKernel } from '../engine/media/kernel';
 import { assertWritableTarget, unmountDrive } from '../engine/drives/guard';
 import { sourceDeviceOf } from '../engine/image/source-device';
+import { assertLifeboatStick, usbAgain } from '../engine/media/usb-again';
 
 export type MediaMakeParams = z.output<(typeof requestSchemas)['media.make']>;
 
@@ -65,6 +66,13 @@ export function preflightMediaMake(p: MediaMakeParams): { root: string; dest: st
   if (kind !== 'usb' && (out === dest || out.startsWith(dest + '/'))) throw refuse(kind, 'must not be inside the backup folder');
   if (kind === 'pxe' && (dest === out || dest.startsWith(out + '/'))) throw refuse('dest', 'must not be inside the network-boot folder');
   if (kind === 'pxe' && p.embed) throw refuse('embed', 'network boot files hold no set');
+  // The same rules as `lifeboat media`: discs need the set inside an ISO; "again" only
+  // adds a set to a stick, so nothing of the rescue system may be asked of it.
+  if (p.splitMedia !== undefined && (kind !== 'iso' || !p.embed)) throw refuse('splitMedia', 'needs an ISO with the set inside');
+  if (p.keep !== undefined && !p.again) throw refuse('keep', 'only with again');
+  if (p.again && (kind !== 'usb' || p.kernel !== undefined || p.dataFs !== undefined)) throw refuse('again', 'adds a set to a Lifeboat stick and keeps its rescue system');
+  // Only a stick has a data partition whose filesystem can be chosen.
+  if (p.dataFs && kind !== 'usb') throw new LifeboatError('media-data-fs-needs-usb', { fs: p.dataFs });
   if (!existsSync(root) || !lstatSync(root).isDirectory()) throw new LifeboatError('root-invalid', { path: root });
   if (existsSync(dest)) {
     const st = lstatSync(dest);
@@ -72,7 +80,8 @@ export function preflightMediaMake(p: MediaMakeParams): { root: string; dest: st
   }
   if (kind === 'iso' && existsSync(out)) throw new LifeboatError('dest-not-empty', { path: out });
   if (kind === 'pxe' && existsSync(out) && (!lstatSync(out).isDirectory() || readdirSync(out).length > 0)) throw new LifeboatError('dest-not-empty', { path: out });
-  chooseKernel({ kernel: p.kernel });
+  // Adding a set to a stick builds no rescue system: no kernel is needed (this computer may have none).
+  if (!p.again) chooseKernel({ kernel: p.kernel });
   return { root, dest, kind, out };
 }
 
@@ -113,6 +122,8 @@ export async function runMediaMake(p: MediaMakeParams, ctx: JobContext): Promise
   try {
     // Before the backup: a stick the guard refuses should not cost an hour of archiving first.
     if (kind === 'usb') usbGuard = await stickGuard(out, root, dest, Boolean(p.includeLoop));
+    // "Again" onto a stick that is not a Lifeboat stick would fail after the backup: refuse now.
+    if (p.again) await assertLifeboatStick(out);
     backup = await runBackup(
       { root, dest, compress: p.compress, level: p.level, split: p.split, excludes: p.excludes, defaultExcludes: p.defaultExcludes },
       ctx,
@@ -121,11 +132,45 @@ export async function runMediaMake(p: MediaMakeParams, ctx: JobContext): Promise
     return done(failure(err));
   }
   try {
-    const m = await buildMedia({ set: backup.path, embed: p.embed, [kind]: out, usbGuard, lang: p.lang, kernel: p.kernel }, ctx);
-    media = { kind: m.kind, path: m.path, bytes: m.bytes, seconds: m.seconds, manifestPath: m.manifestPath, missingTools: m.missingTools, missingModules: m.missingModules };
+    if (p.again) media = await addToStick(out, backup.path, p.keep ?? DEFAULT_KEEP, usbGuard!, ctx);
+    else {
+      // The disc size travels in bytes; the engine takes the text `--split-media` takes.
+      const splitMedia = p.splitMedia !== undefined ? String(p.splitMedia) : undefined;
+      const m = await buildMedia({ set: backup.path, embed: p.embed, [kind]: out, usbGuard, lang: p.lang, kernel: p.kernel, dataFs: kind === 'usb' ? p.dataFs : undefined, splitMedia }, ctx);
+      media = { kind: m.kind, path: m.path, bytes: m.bytes, seconds: m.seconds, manifestPath: m.manifestPath, missingTools: m.missingTools, missingModules: m.missingModules, ...(m.discs ? { discs: m.discs } : {}) };
+    }
   } catch (err) {
     return done(failure(err));
   }
   // A cancel that arrives after the ISO was renamed into place is too late: both are complete.
   return done(null);
+}
+
+/** How many sets a stick keeps after "backup again" when the request says nothing (the CLI's default). */
+export const DEFAULT_KEEP = 3;
+
+/**
+ * "Backup again": the new set onto the Lifeboat stick, the oldest beyond `keep` removed,
+ * as `lifeboat media --usb DEV --set S --again --keep N` does. The rescue system on the
+ * stick is left as it is, so there is no build manifest: the result names the sets instead.
+ */
+async function addToStick(device: string, set: string, keep: number, usbGuard: (device: string) => Promise<void>, ctx: JobContext): Promise<MadeMedia> {
+  ctx.progress({ phase: 'media.again', bytes: 0, total: null, speed: null, eta: null });
+  const r = await usbAgain({ device, set, keep, usbGuard, signal: ctx.signal, log: ctx.log });
+  ctx.progress({ phase: 'media.done', bytes: 0, total: null, speed: null, eta: null });
+  return {
+    kind: 'usb',
+    path: r.device,
+    bytes: r.add.bytes,
+    seconds: r.seconds,
+    manifestPath: '',
+    missingTools: [],
+    missingModules: [],
+    again: {
+      added: { id: r.add.id, dir: r.add.dir, bytes: r.add.bytes, alreadyPresent: r.add.alreadyPresent },
+      removed: r.remove.map(({ dir, id, created, bytes }) => ({ dir, id, created, bytes })),
+      count: r.keep.length + 1,
+      freeBytesAfter: r.freeBytesAfter,
+    },
+  };
 }

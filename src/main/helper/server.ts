@@ -17,7 +17,11 @@ import { flashImage } from '../engine/flash';
 import { inspectImage } from '../engine/image/inspect';
 import { folderSizes } from '../engine/backup/folder-sizes';
 import { FOLDER_SIZES_BUDGET_MS } from '../../shared/folder-sizes';
+import { estimateCompression } from '../engine/backup/compression-estimate';
+import { COMPRESSION_ESTIMATE_BUDGET_MS } from '../../shared/compression-estimate';
 import { inventoryView, preflightMediaMake, runMediaMake, type MediaMakeParams } from './media-make';
+import { preflightRescueOnly, runRescueOnly, type RescueOnlyParams } from './rescue-only';
+import { stickInfo } from './stick-info';
 import { RestorePlanner, reviewed, runRestore, type RestoreParams } from './restore-job';
 import { rehearse } from '../engine/rehearse/rehearse';
 import { hasQemu } from '../engine/rehearse/vm';
@@ -86,6 +90,8 @@ export class HelperServer {
   private readonly jobs = new Map<string, RunningJob>();
   /** folder walks in progress: short, capped, but stopped at shutdown all the same */
   private readonly walks = new Set<AbortController>();
+  /** the compression estimate running, if any: a new one replaces it */
+  private compressionEstimate: AbortController | null = null;
   private readonly restorePlanner = new RestorePlanner();
   private closing = false;
 
@@ -149,8 +155,14 @@ export class HelperServer {
         return (await inventoryView((params as { root: string }).root)) as R;
       case 'folders.sizes':
         return (await this.measureFolders(params as { root: string; dir: string; budgetMs?: number })) as R;
+      case 'compression.estimate':
+        return (await this.estimateCompression(params as { root: string; excludes?: string[]; defaultExcludes?: boolean; budgetMs?: number })) as R;
       case 'media.make':
         return this.startMediaMake(params as MediaMakeParams) as R;
+      case 'media.rescueOnly':
+        return this.startRescueOnly(params as RescueOnlyParams) as R;
+      case 'media.stickInfo':
+        return (await stickInfo(params as { device: string; includeLoop?: boolean })) as R;
       case 'restore.plan':
         return reviewed(await this.restorePlanner.plan(params as RestoreParams)) as R;
       case 'restore.start':
@@ -205,11 +217,46 @@ export class HelperServer {
     }
   }
 
+  /**
+   * Measures each compressor on a sample of the root, answered directly like the folder
+   * sizes (capped in time). One at a time: a newer request (the user changed the
+   * exclusions) cancels the one running, whose caller gets `cancelled`, so the cores are
+   * never shared by two measures that would both report a wrong speed.
+   */
+  private async estimateCompression(p: { root: string; excludes?: string[]; defaultExcludes?: boolean; budgetMs?: number }) {
+    if (this.closing) throw new LifeboatError('cancelled');
+    this.compressionEstimate?.abort();
+    const controller = new AbortController();
+    this.compressionEstimate = controller;
+    this.walks.add(controller);
+    try {
+      return await estimateCompression({
+        root: p.root,
+        excludes: p.excludes,
+        defaultExcludes: p.defaultExcludes,
+        budgetMs: p.budgetMs ?? COMPRESSION_ESTIMATE_BUDGET_MS,
+        signal: controller.signal,
+      });
+    } finally {
+      this.walks.delete(controller);
+      if (this.compressionEstimate === controller) this.compressionEstimate = null;
+    }
+  }
+
   /** Backup then rescue ISO as one job; refused up front when its paths or kernel are wrong. */
   private startMediaMake(p: MediaMakeParams): { jobId: string } {
     if (this.closing) throw new LifeboatError('cancelled');
     preflightMediaMake(p);
+    // the backup needs the cores, and would make the estimate's speeds wrong anyway
+    this.compressionEstimate?.abort();
     return this.startJob('media', (ctx) => runMediaMake(p, ctx));
+  }
+
+  /** The rescue ISO alone, as a media job (no backup phases); refused up front like media.make. */
+  private startRescueOnly(p: RescueOnlyParams): { jobId: string } {
+    if (this.closing) throw new LifeboatError('cancelled');
+    preflightRescueOnly(p);
+    return this.startJob('media', (ctx) => runRescueOnly(p, ctx));
   }
 
   /**

@@ -35,7 +35,10 @@ export interface PrivilegedBackend {
   call(method: 'job.cancel', params: { jobId: string }): Promise<Responses['job.cancel']>;
   call(method: 'inventory.collect', params: { root: string }): Promise<Responses['inventory.collect']>;
   call(method: 'folders.sizes', params: Parameters<ApiHandlers['folders.sizes']>[0]): Promise<Responses['folders.sizes']>;
+  call(method: 'compression.estimate', params: Parameters<ApiHandlers['compression.estimate']>[0]): Promise<Responses['compression.estimate']>;
   call(method: 'media.make', params: Parameters<ApiHandlers['media.make']>[0]): Promise<Responses['media.make']>;
+  call(method: 'media.rescueOnly', params: Parameters<ApiHandlers['media.rescueOnly']>[0]): Promise<Responses['media.rescueOnly']>;
+  call(method: 'media.stickInfo', params: Parameters<ApiHandlers['media.stickInfo']>[0]): Promise<Responses['media.stickInfo']>;
   call(method: 'restore.plan', params: Parameters<ApiHandlers['restore.plan']>[0]): Promise<Responses['restore.plan']>;
   call(method: 'restore.start', params: Parameters<ApiHandlers['restore.start']>[0]): Promise<Responses['restore.start']>;
   call(method: 'rehearse.start', params: Parameters<ApiHandlers['rehearse.start']>[0]): Promise<Responses['rehearse.start']>;
@@ -112,11 +115,17 @@ export function createApiService(opts: ApiServiceOptions): ApiService {
     'inventory.collect': async (req) => (await getBackend()).call('inventory.collect', req),
     // System folders (/root, /var/lib/…) are root's alone to read: sizes come from the helper too.
     'folders.sizes': async (req) => (await getBackend()).call('folders.sizes', req),
+    // Sampled from the same system folders as the sizes: in the helper, for the same reason.
+    'compression.estimate': async (req) => (await getBackend()).call('compression.estimate', req),
     // The doctor only looks for programs and files: no privilege, no password prompt.
     'media.doctor': async (req) => runDoctor({ media: req.media, kernel: req.kernel }),
     // A stick is a flash target like any other: loop devices only when this host shows them.
     'media.make': async (req) =>
       (await getBackend()).call('media.make', { ...req, ...(req.kind === 'usb' ? { includeLoop: showLoopDevices && req.includeLoop !== false } : {}) }),
+    // The ISO is written as root, like media.make's: same helper, same job events.
+    'media.rescueOnly': async (req) => (await getBackend()).call('media.rescueOnly', req),
+    // Reading a stick's data partition means mounting it: root's. Loop devices only when this host shows them.
+    'media.stickInfo': async (req) => (await getBackend()).call('media.stickInfo', { ...req, includeLoop: showLoopDevices && req.includeLoop !== false }),
     // A profile is the user's own file: read and written as the user, no password prompt.
     'profile.save': async (req) => writeProfile(req.path, req.request),
     'profile.load': async (req) => ({ path: req.path, request: requestFromProfile(readProfile(req.path)) }),

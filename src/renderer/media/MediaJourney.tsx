@@ -33,13 +33,16 @@ function stageOf(step: MediaStep): number {
 
 function Stepper({ step }: { step: MediaStep }) {
   const { t } = useTranslation();
+  const rescueOnly = useMedia((s) => s.rescueOnly);
   const current = stageOf(step);
+  // The rescue system alone has no backup step: it is not listed rather than shown skipped.
+  const shown = STAGES.map((stage, i) => ({ stage, i })).filter(({ stage }) => !(rescueOnly && stage === 'backup'));
   return (
     <ol className="stepper compact" aria-label={t('makeMedia:stepper.label')}>
-      {STAGES.map((stage, i) => (
+      {shown.map(({ stage, i }, n) => (
         <li key={stage} className={i === current ? 'current' : i < current ? 'done' : ''} aria-current={i === current ? 'step' : undefined}>
-          <span className="stepper-number">{i + 1}</span>
-          <span>{t(`makeMedia:stepper.${stage}`)}</span>
+          <span className="stepper-number">{n + 1}</span>
+          <span>{t(rescueOnly && stage === 'source' ? 'makeMedia:stepper.purpose' : `makeMedia:stepper.${stage}`)}</span>
         </li>
       ))}
     </ol>

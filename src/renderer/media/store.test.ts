@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestOf } from '../../shared/api';
 import type { Layout } from '../../shared/layout';
-import type { DoctorReport, InventoryView } from '../../shared/media-make';
+import type { DoctorReport, InventoryView, StickInfo, StickSet } from '../../shared/media-make';
 import { fakeTransport } from '../test-util/fake-transport';
 import { testDrive } from '../test-util/drive';
 import type { MediaMakeRequest } from '../../shared/profile';
 import { createMediaStore, isoPath, makeRequest, profilePathOf, reviewProblem, splitBytes, splitChoiceOf, tidyPath } from './store';
+import { discChoiceOf, isAgain, needsStickConfirm, rescueOnlyRequest, rescueProblem, setsToRemove, sourceProblem, stateOfRequest } from './store';
+import { commandText, rescueOnlyText } from '../../shared/profile';
 import { absoluteOf, folderExclusion, sizeEstimate } from './store';
 import type { FolderSizes } from '../../shared/folder-sizes';
 
@@ -359,35 +361,50 @@ describe('media store: review and profiles', () => {
   });
 });
 
-describe('media store: where the rescue system goes', () => {
-  const stick = testDrive('/dev/sdc', { description: 'SanDisk Ultra', size: 16e9, usb: true, removable: true });
-  const system = testDrive('/dev/sda', { size: 500e9, systemReasons: ['root'] });
-  const readOnly = testDrive('/dev/sdd', { size: 8e9, readOnly: true });
+const tick = () => new Promise((r) => setTimeout(r, 0));
 
-  async function at(kind: 'usb' | 'pxe') {
-    const doctors: Array<RequestOf<'media.doctor'>> = [];
-    const scan = { drives: [system, stick, readOnly] };
-    const fake = fakeTransport({
-      'inventory.collect': (req) => inventory(req.root),
-      'media.doctor': (req) => (doctors.push(req), { ...doctorOk, media: req.media }),
-      'drives.list': () => scan.drives,
-      'media.make': () => ({ jobId: 'media-1' }),
-    });
-    const store = createMediaStore(fake.transport, { lang: 'en' });
-    await store.getState().loadInventory();
-    store.getState().goToBackup();
-    store.getState().setDest('/srv/set');
-    store.getState().goToRescue();
-    await store.getState().checkDoctor();
-    store.getState().setMediaKind(kind);
-    await new Promise((r) => setTimeout(r, 0));
-    return { store, fake, doctors, scan };
-  }
+/** What the helper says of a stick: /dev/sde is a Lifeboat stick with three sets, the others are not. */
+const stickSets: StickSet[] = [
+  { dir: 'lifeboat', id: 'host-2026-09-01', created: '2026-09-01T10:00:00Z', bytes: 3e9 },
+  { dir: 'sets/host-2026-11-01', id: 'host-2026-11-01', created: '2026-11-01T10:00:00Z', bytes: 3.2e9 },
+  { dir: 'sets/host-2026-10-01', id: 'host-2026-10-01', created: '2026-10-01T10:00:00Z', bytes: 3.1e9 },
+];
+function stickAnswer(device: string): StickInfo {
+  return device === '/dev/sde' ? { device, lifeboat: true, sets: stickSets, freeBytes: 20e9 } : { device, lifeboat: false, reason: 'not a Lifeboat rescue stick (partitions: none)' };
+}
+
+const stick = testDrive('/dev/sdc', { description: 'SanDisk Ultra', size: 16e9, usb: true, removable: true });
+const system = testDrive('/dev/sda', { size: 500e9, systemReasons: ['root'] });
+const readOnly = testDrive('/dev/sdd', { size: 8e9, readOnly: true });
+const lifeboatStick = testDrive('/dev/sde', { description: 'Kingston DataTraveler', size: 32e9, usb: true, removable: true });
+
+async function at(kind: 'usb' | 'pxe') {
+  const doctors: Array<RequestOf<'media.doctor'>> = [];
+  const scan = { drives: [system, stick, readOnly, lifeboatStick] };
+  const fake = fakeTransport({
+    'inventory.collect': (req) => inventory(req.root),
+    'media.doctor': (req) => (doctors.push(req), { ...doctorOk, media: req.media }),
+    'drives.list': () => scan.drives,
+    'media.make': () => ({ jobId: 'media-1' }),
+    'media.stickInfo': (req) => stickAnswer(req.device),
+  });
+  const store = createMediaStore(fake.transport, { lang: 'en' });
+  await store.getState().loadInventory();
+  store.getState().goToBackup();
+  store.getState().setDest('/srv/set');
+  store.getState().goToRescue();
+  await store.getState().checkDoctor();
+  store.getState().setMediaKind(kind);
+  await tick();
+  return { store, fake, doctors, scan };
+}
+
+describe('media store: where the rescue system goes', () => {
 
   it('a stick: only non-system, writable drives are offered; the doctor checks for a stick', async () => {
     const { store, doctors } = await at('usb');
     expect(doctors.at(-1)).toEqual({ media: 'usb' });
-    expect(store.getState().drives?.map((d) => d.device)).toEqual(['/dev/sda', '/dev/sdc', '/dev/sdd']);
+    expect(store.getState().drives?.map((d) => d.device)).toEqual(['/dev/sda', '/dev/sdc', '/dev/sdd', '/dev/sde']);
     store.getState().goToReview();
     expect(store.getState().step.kind).toBe('rescue');
     // A system drive cannot be chosen even if asked for by name.
@@ -395,15 +412,19 @@ describe('media store: where the rescue system goes', () => {
     store.getState().goToReview();
     expect(store.getState().step.kind).toBe('rescue');
     store.getState().setUsbDevice('/dev/sdc');
+    // Whether it is a Lifeboat stick is read first: it decides what is offered.
+    expect(rescueProblem(store.getState())).toBe('stickReading');
+    await tick();
     store.getState().goToReview();
     expect(store.getState().step.kind).toBe('review');
-    expect(makeRequest(store.getState())).toMatchObject({ kind: 'usb', usb: '/dev/sdc', embed: true });
+    expect(makeRequest(store.getState())).toMatchObject({ kind: 'usb', usb: '/dev/sdc', embed: true, dataFs: 'ext4' });
     expect(makeRequest(store.getState())).not.toHaveProperty('iso');
   });
 
   it('a stick is erased only after the user confirmed it, and a new choice asks again', async () => {
     const { store, fake } = await at('usb');
     store.getState().setUsbDevice('/dev/sdc');
+    await tick();
     store.getState().goToReview();
     expect(reviewProblem(store.getState())).toBe('usbNotConfirmed');
     await store.getState().start();
@@ -598,5 +619,132 @@ describe('media store: the folder tree and the size estimate', () => {
     release();
     await settle();
     expect(slow.store.getState().folders).toEqual({});
+  });
+});
+
+describe('media store: the rescue system only', () => {
+  it('skips the system and the backup, builds an ISO through media.rescueOnly, and shows that one command', async () => {
+    const fake = fakeTransport({
+      'media.doctor': (req) => ({ ...doctorOk, media: req.media }),
+      'media.rescueOnly': () => ({ jobId: 'media-7' }),
+    });
+    const store = createMediaStore(fake.transport, { lang: 'fr' });
+    store.getState().setMediaKind('usb');
+    await tick();
+    store.getState().setRescueOnly(true);
+    // No system to read: the Source step lets the user go on at once, straight to the rescue step.
+    expect(sourceProblem(store.getState())).toBeNull();
+    store.getState().goToRescue();
+    expect(store.getState().step.kind).toBe('rescue');
+    // Only an ISO (`--rescue-only --iso`), and its path must be typed: there is no set to put it beside.
+    expect(store.getState().mediaKind).toBe('iso');
+    expect(rescueProblem(store.getState())).toBe('isoRequired');
+    await store.getState().checkDoctor();
+    store.getState().goToReview();
+    expect(store.getState().step.kind).toBe('rescue');
+    store.getState().setIso('/srv/rescue//lifeboat.iso');
+    store.getState().setKernel('/boot/vmlinuz-6.1');
+    store.getState().goToReview();
+    expect(store.getState().step.kind).toBe('review');
+    expect(reviewProblem(store.getState())).toBeNull();
+    expect(rescueOnlyRequest(store.getState())).toEqual({ iso: '/srv/rescue/lifeboat.iso', lang: 'fr', kernel: '/boot/vmlinuz-6.1' });
+    expect(rescueOnlyText(rescueOnlyRequest(store.getState()))).toBe('lifeboat media --rescue-only --iso /srv/rescue/lifeboat.iso --lang fr --kernel /boot/vmlinuz-6.1');
+    await store.getState().start();
+    expect(fake.calls.filter((c) => c.method.startsWith('media.') && c.method !== 'media.doctor')).toEqual([
+      { method: 'media.rescueOnly', req: { iso: '/srv/rescue/lifeboat.iso', lang: 'fr', kernel: '/boot/vmlinuz-6.1' } },
+    ]);
+    expect(store.getState().step).toEqual({ kind: 'running', jobId: 'media-7' });
+  });
+});
+
+describe('media store: disc sets, the stick’s filesystem, backup again', () => {
+  it('an ISO as CD- or DVD-size discs sends their real capacity, only with the set inside', async () => {
+    const { store } = await ready();
+    expect(makeRequest(store.getState())).not.toHaveProperty('splitMedia');
+    store.getState().setDiscs('cd');
+    // 360,000 sectors of 2048 bytes: a CD-R of 80 minutes, as the engine plans discs.
+    expect(makeRequest(store.getState()).splitMedia).toBe(737_280_000);
+    expect(commandText(makeRequest(store.getState()))).toContain('--split-media cd');
+    store.getState().setDiscs('dvd');
+    expect(makeRequest(store.getState()).splitMedia).toBe(2_295_104 * 2048);
+    expect(commandText(makeRequest(store.getState()))).toContain('--split-media dvd');
+    // Discs carry the set: without it inside, one ISO whatever the choice said.
+    store.getState().setEmbed(false);
+    expect(makeRequest(store.getState())).not.toHaveProperty('splitMedia');
+    store.getState().setEmbed(true);
+    // A profile read back shows the same choice.
+    expect(discChoiceOf(makeRequest(store.getState()).splitMedia)).toEqual({ discs: 'dvd', customDiscs: '' });
+    expect(stateOfRequest(makeRequest(store.getState()), []).discs).toBe('dvd');
+    // Another size, as `--split-media SIZE` takes: at least 64 MiB (the request refuses less).
+    store.getState().setDiscs('custom');
+    store.getState().setCustomDiscs('63M');
+    expect(rescueProblem(store.getState())).toBe('discsInvalid');
+    store.getState().setCustomDiscs('100M');
+    expect(rescueProblem(store.getState())).toBeNull();
+    expect(makeRequest(store.getState()).splitMedia).toBe(100 * 2 ** 20);
+    expect(commandText(makeRequest(store.getState()))).toContain('--split-media 100M');
+    expect(discChoiceOf(100 * 2 ** 20)).toEqual({ discs: 'custom', customDiscs: '100M' });
+    expect(discChoiceOf(undefined)).toEqual({ discs: 'one', customDiscs: '' });
+  });
+
+  it('a stick made afresh names its data filesystem: exFAT goes on the command line', async () => {
+    const { store } = await at('usb');
+    store.getState().setUsbDevice('/dev/sdc');
+    await tick();
+    expect(store.getState().usbMode).toBe('erase');
+    store.getState().setDataFs('exfat');
+    const req = makeRequest(store.getState());
+    expect(req).toMatchObject({ kind: 'usb', usb: '/dev/sdc', dataFs: 'exfat' });
+    expect(req).not.toHaveProperty('again');
+    expect(commandText(req)).toMatch(/--usb \/dev\/sdc \\\n {2}--embed \\\n {2}--lang en \\\n {2}--data-fs exfat$/);
+    expect(needsStickConfirm(store.getState())).toBe(true);
+  });
+
+  it('a Lifeboat stick: adding a set is offered first; the sets beyond `keep` are named and must be confirmed', async () => {
+    const { store, fake } = await at('usb');
+    store.getState().setKernel('/boot/vmlinuz-other');
+    store.getState().setUsbDevice('/dev/sde');
+    await tick();
+    expect(fake.calls.find((c) => c.method === 'media.stickInfo')?.req).toEqual({ device: '/dev/sde' });
+    expect(store.getState()).toMatchObject({ usbMode: 'again', keep: 3 });
+    expect(isAgain(store.getState())).toBe(true);
+    // Keeping 3 with the new one: the oldest of the three goes.
+    expect(setsToRemove(store.getState()).map((x) => x.id)).toEqual(['host-2026-09-01']);
+    store.getState().setKeep(2);
+    expect(setsToRemove(store.getState()).map((x) => x.id)).toEqual(['host-2026-09-01', 'host-2026-10-01']);
+    store.getState().goToReview();
+    expect(reviewProblem(store.getState())).toBe('usbNotConfirmed');
+    // Nothing of the rescue system is rebuilt: no kernel, no filesystem; the set is on the stick.
+    const req = makeRequest(store.getState());
+    expect(req).toMatchObject({ kind: 'usb', usb: '/dev/sde', again: true, keep: 2, embed: true });
+    expect(req).not.toHaveProperty('kernel');
+    expect(req).not.toHaveProperty('dataFs');
+    expect(commandText(req).split(' &&\n')[1]).toBe(['lifeboat media \\', '  --set /srv/set \\', '  --usb /dev/sde \\', '  --again \\', '  --keep 2'].join('\n'));
+    store.getState().setUsbConfirmed(true);
+    await store.getState().start();
+    expect(fake.calls.find((c) => c.method === 'media.make')?.req).toMatchObject({ again: true, keep: 2 });
+  });
+
+  it('keeping every set asks nothing; erasing the Lifeboat stick instead asks again and names a filesystem', async () => {
+    const { store } = await at('usb');
+    store.getState().setUsbDevice('/dev/sde');
+    await tick();
+    store.getState().setKeep(4);
+    expect(setsToRemove(store.getState())).toEqual([]);
+    expect(needsStickConfirm(store.getState())).toBe(false);
+    store.getState().goToReview();
+    expect(reviewProblem(store.getState())).toBeNull();
+    store.getState().setKeep(0);
+    expect(store.getState().keep).toBe(4);
+    store.getState().setUsbMode('erase');
+    expect(isAgain(store.getState())).toBe(false);
+    expect(reviewProblem(store.getState())).toBe('usbNotConfirmed');
+    expect(makeRequest(store.getState())).toMatchObject({ dataFs: 'ext4' });
+    expect(makeRequest(store.getState())).not.toHaveProperty('again');
+    // Another stick: what was read of the first one no longer counts.
+    store.getState().setUsbDevice('/dev/sdc');
+    expect(store.getState().stick).toBeNull();
+    await tick();
+    expect(store.getState()).toMatchObject({ usbMode: 'erase', stick: { lifeboat: false } });
   });
 });

@@ -16,7 +16,7 @@ import { parseSize } from '../../shared/format';
 import type { MediaMakeRequest } from '../../shared/profile';
 import type { Drive } from '../../shared/drive';
 import { isSystemDrive } from '../../shared/drive-policy';
-import { SPLIT_CHOICES, type MediaKind, type DoctorReport, type InventoryView, type MadeMedia, type MadeSet, type SplitChoice } from '../../shared/media-make';
+import { DISC_BYTES, SPLIT_CHOICES, setsRemovedByKeep, type DiscSize, type MediaKind, type DoctorReport, type InventoryView, type MadeMedia, type MadeSet, type SplitChoice, type StickInfo, type StickSet } from '../../shared/media-make';
 import { errorOf, idleJob, trackJobs, type JobActions, type JobState } from '../app/job-tracker';
 import { createRehearseStore, type RehearseStore } from './rehearse-store';
 import { componentMatches, excludingPattern, folderExclude, type FolderSize } from '../../shared/folder-sizes';
@@ -42,6 +42,9 @@ export const LEVELS: Record<Exclude<Compressor, 'none'>, { min: number; max: num
   lz4: { min: 1, max: 12, default: 1 },
 };
 
+/** Sets a stick keeps after "backup again" unless told otherwise (the CLI's default). */
+export const DEFAULT_KEEP = 3;
+
 /** "No splitting" still needs a number for the engine: one part as large as any file can be. */
 const NO_SPLIT = Number.MAX_SAFE_INTEGER;
 
@@ -61,10 +64,23 @@ export type Problem =
   | 'pxeInsideDest'
   | 'kernelRelative'
   | 'doctorMissing'
-  | 'usbNotConfirmed';
+  | 'usbNotConfirmed'
+  | 'isoRequired'
+  | 'discsInvalid'
+  | 'stickReading';
+
+/** The ISO as one file, or as a set of discs of that size (the set inside, spread over them). */
+export type DiscChoice = 'one' | DiscSize | 'custom';
+/** The smallest disc the request takes (api.ts): a rescue system alone needs tens of MiB. */
+export const MIN_DISC_BYTES = 64 * 1024 * 1024;
+export type DataFs = 'ext4' | 'exfat';
+/** What a Lifeboat stick gets: made afresh (erased), or the new set added beside its sets. */
+export type UsbMode = 'erase' | 'again';
 
 export interface MediaState extends JobState {
   step: MediaStep;
+  /** the rescue system alone, no backup (`lifeboat media --rescue-only`): the set is found at restore time */
+  rescueOnly: boolean;
   source: 'running' | 'other';
   /** the folder typed for "another system"; the running system is always `/` */
   otherRoot: string;
@@ -91,7 +107,20 @@ export interface MediaState extends JobState {
   drives: Drive[] | null;
   drivesLoading: boolean;
   drivesError: ErrorInfo | null;
-  /** the Review step's "I understand the stick is erased" */
+  /** ISO only, with the set inside: one file, or CD- or DVD-size discs */
+  discs: DiscChoice;
+  /** the size typed for "discs of another size" (`--split-media SIZE`: BD-R, a small test disc…) */
+  customDiscs: string;
+  /** a stick made afresh: its data partition's filesystem (exFAT: Windows can read the sets) */
+  dataFs: DataFs;
+  /** what `media.stickInfo` said of the chosen stick (null until read) */
+  stick: StickInfo | null;
+  stickLoading: boolean;
+  stickError: ErrorInfo | null;
+  /** a Lifeboat stick: erase it, or add the new set and keep the newest `keep` */
+  usbMode: UsbMode;
+  keep: number;
+  /** the Review step's "I understand the stick is erased" (or, adding a set, that old sets go) */
   usbConfirmed: boolean;
   embed: boolean;
   lang: Language;
@@ -145,6 +174,13 @@ export interface MediaActions extends JobActions {
   setUsbDevice(device: string): void;
   setPxe(path: string): void;
   setUsbConfirmed(confirmed: boolean): void;
+  setRescueOnly(rescueOnly: boolean): void;
+  setDiscs(discs: DiscChoice): void;
+  setCustomDiscs(text: string): void;
+  setDataFs(fs: DataFs): void;
+  loadStickInfo(): Promise<void>;
+  setUsbMode(mode: UsbMode): void;
+  setKeep(keep: number): void;
   setIso(path: string): void;
   setEmbed(embed: boolean): void;
   setLang(lang: Language): void;
@@ -164,6 +200,7 @@ export type MediaStore = StoreApi<MediaState & MediaActions>;
 function initial(lang: Language): Omit<MediaState, 'rehearse'> {
   return {
     step: { kind: 'source' },
+    rescueOnly: false,
     source: 'running',
     otherRoot: '',
     inventory: null,
@@ -184,6 +221,14 @@ function initial(lang: Language): Omit<MediaState, 'rehearse'> {
     drivesLoading: false,
     drivesError: null,
     usbConfirmed: false,
+    discs: 'one',
+    customDiscs: '',
+    dataFs: 'ext4',
+    stick: null,
+    stickLoading: false,
+    stickError: null,
+    usbMode: 'erase',
+    keep: DEFAULT_KEEP,
     embed: true,
     lang,
     langTouched: false,
@@ -242,6 +287,8 @@ export function splitBytes(s: Pick<MediaState, 'split' | 'customSplit'>): number
 }
 
 export function sourceProblem(s: MediaState): Problem | null {
+  // The rescue system alone reads no system: nothing to choose here.
+  if (s.rescueOnly) return null;
   if (!isAbsolute(rootOf(s))) return 'rootRelative';
   if (!s.inventory || s.inventory.root !== rootOf(s)) return 'noInventory';
   return null;
@@ -258,13 +305,17 @@ export function backupProblem(s: MediaState): Problem | null {
 
 export function rescueProblem(s: MediaState): Problem | null {
   const dest = tidyPath(s.dest);
-  if (s.mediaKind === 'iso') {
+  if (s.rescueOnly || s.mediaKind === 'iso') {
     const iso = isoPath(s);
+    if (!iso) return 'isoRequired';
     if (!isAbsolute(iso)) return 'isoRelative';
-    if (iso === dest || iso.startsWith(dest + '/')) return 'isoInsideDest';
+    if (!s.rescueOnly && (iso === dest || iso.startsWith(dest + '/'))) return 'isoInsideDest';
     if (!/\.iso$/i.test(iso)) return 'isoNotIso';
+    if (!s.rescueOnly && s.embed && discBytes(s) === null) return 'discsInvalid';
   } else if (s.mediaKind === 'usb') {
     if (!stickChoices(s.drives).some((d) => d.device === s.usbDevice)) return 'usbRequired';
+    // Whether it is a Lifeboat stick decides what is offered and what the Review step asks.
+    if (s.stickLoading || s.stick?.device !== s.usbDevice) return 'stickReading';
   } else {
     const pxe = pxePath(s);
     if (!isAbsolute(pxe)) return 'pxeRelative';
@@ -391,16 +442,46 @@ export function ruleLevels(s: MediaState): string[] {
   return [...want].filter((rel) => !s.folders[rel]);
 }
 
+/** "Backup again" is what happens: the stick chosen is a Lifeboat stick and the user kept its sets. */
+export function isAgain(s: Pick<MediaState, 'rescueOnly' | 'mediaKind' | 'usbMode' | 'stick' | 'usbDevice'>): boolean {
+  return !s.rescueOnly && s.mediaKind === 'usb' && s.usbMode === 'again' && s.stick?.lifeboat === true && s.stick.device === s.usbDevice;
+}
+
+/** The sets "backup again" removes from the stick (oldest first); none when erasing or building. */
+export function setsToRemove(s: MediaState): StickSet[] {
+  return isAgain(s) && s.stick?.lifeboat ? setsRemovedByKeep(s.stick.sets, s.keep) : [];
+}
+
+/** The stick is erased (made afresh), so the user's word is needed; adding a set asks it only when sets go. */
+export function needsStickConfirm(s: MediaState): boolean {
+  if (s.rescueOnly || s.mediaKind !== 'usb') return false;
+  return isAgain(s) ? setsToRemove(s).length > 0 : true;
+}
+
 /** What stops Start on the Review step: an erased stick needs the user's word. */
 export function reviewProblem(s: MediaState): Problem | null {
-  return sourceProblem(s) ?? backupProblem(s) ?? rescueProblem(s) ?? (s.mediaKind === 'usb' && !s.usbConfirmed ? 'usbNotConfirmed' : null);
+  if (s.rescueOnly) return rescueProblem(s);
+  return sourceProblem(s) ?? backupProblem(s) ?? rescueProblem(s) ?? (needsStickConfirm(s) && !s.usbConfirmed ? 'usbNotConfirmed' : null);
 }
 
 /** The output fields of the request for the chosen kind (an ISO is sent as before kinds existed). */
-function outputOf(s: MediaState): Pick<MediaMakeRequest, 'kind' | 'iso' | 'usb' | 'pxe'> {
-  if (s.mediaKind === 'usb') return { kind: 'usb', usb: s.usbDevice };
+function outputOf(s: MediaState): Pick<MediaMakeRequest, 'kind' | 'iso' | 'usb' | 'pxe' | 'splitMedia' | 'dataFs' | 'again' | 'keep'> {
+  if (s.mediaKind === 'usb') {
+    // Adding a set keeps the stick's filesystem, whichever it is; a stick made afresh names its own.
+    return { kind: 'usb', usb: s.usbDevice, ...(isAgain(s) ? { again: true, keep: s.keep } : { dataFs: s.dataFs }) };
+  }
   if (s.mediaKind === 'pxe') return { kind: 'pxe', pxe: pxePath(s) };
-  return { iso: isoPath(s) };
+  // Discs carry the set itself: without it inside there is nothing to spread.
+  const disc = s.embed ? discBytes(s) : undefined;
+  return { iso: isoPath(s), ...(disc ? { splitMedia: disc } : {}) };
+}
+
+/** Bytes per disc for the choice: undefined for one ISO, null when the typed size is unusable. */
+export function discBytes(s: Pick<MediaState, 'discs' | 'customDiscs'>): number | undefined | null {
+  if (s.discs === 'one') return undefined;
+  if (s.discs !== 'custom') return DISC_BYTES[s.discs];
+  const n = parseSize(s.customDiscs);
+  return n !== null && n >= MIN_DISC_BYTES ? n : null;
 }
 
 export function makeRequest(s: MediaState): RequestOf<'media.make'> {
@@ -414,11 +495,25 @@ export function makeRequest(s: MediaState): RequestOf<'media.make'> {
     ...(split !== null ? { split } : {}),
     ...effectiveExcludes(s),
     ...outputOf(s),
-    // Network-boot files hold no set: the rescue system reads it over NFS.
-    embed: s.mediaKind === 'pxe' ? false : s.embed,
+    // Network-boot files hold no set: the rescue system reads it over NFS. Added to a stick, the set is on it.
+    embed: s.mediaKind === 'pxe' ? false : isAgain(s) ? true : s.embed,
     lang: s.lang,
-    ...(kernel ? { kernel: tidyPath(kernel) } : {}),
+    // Adding a set leaves the stick's rescue system (and its kernel) as it is.
+    ...(kernel && !isAgain(s) ? { kernel: tidyPath(kernel) } : {}),
   };
+}
+
+/** The request of "the rescue system only": an ISO, its menu's language, its kernel. */
+export function rescueOnlyRequest(s: MediaState): RequestOf<'media.rescueOnly'> {
+  const kernel = s.kernel.trim();
+  return { iso: isoPath(s), lang: s.lang, ...(kernel ? { kernel: tidyPath(kernel) } : {}) };
+}
+
+/** The disc choice that sends `bytes`: CD or DVD when it is one of theirs, one ISO otherwise. */
+export function discChoiceOf(bytes: number | undefined): Pick<MediaState, 'discs' | 'customDiscs'> {
+  if (bytes === undefined) return { discs: 'one', customDiscs: '' };
+  for (const size of Object.keys(DISC_BYTES) as DiscSize[]) if (DISC_BYTES[size] === bytes) return { discs: size, customDiscs: '' };
+  return { discs: 'custom', customDiscs: bytes % 2 ** 20 === 0 ? `${bytes / 2 ** 20}M` : String(bytes) };
 }
 
 /** The profile file offered by default: beside the set, named after it, like the ISO. */
@@ -449,10 +544,16 @@ export function stateOfRequest(req: MediaMakeRequest, defaults: string[]): Parti
   const iso = !req.iso || req.iso === isoPath({ iso: '', dest: req.dest }) ? '' : req.iso;
   const pxe = !req.pxe || req.pxe === pxePath({ pxe: '', dest: req.dest }) ? '' : req.pxe;
   return {
+    rescueOnly: false,
     mediaKind: req.kind ?? 'iso',
     // A profile names no stick (see profile.ts): the user picks one again.
     usbDevice: req.usb ?? '',
     usbConfirmed: false,
+    ...discChoiceOf(req.splitMedia),
+    dataFs: req.dataFs ?? 'ext4',
+    // "Again" is offered once the stick picked is seen to be a Lifeboat stick.
+    usbMode: req.again ? 'again' : 'erase',
+    keep: req.keep ?? DEFAULT_KEEP,
     pxe,
     source: req.root === '/' ? 'running' : 'other',
     otherRoot: req.root === '/' ? '' : req.root,
@@ -600,7 +701,7 @@ export function createMediaStore(api: Transport, opts: { lang: Language }): Medi
     },
 
     goToRescue() {
-      if (backupProblem(get())) return;
+      if (get().rescueOnly ? sourceProblem(get()) : backupProblem(get())) return;
       set({ step: { kind: 'rescue' }, startError: null });
       if (!get().doctor) void get().checkDoctor();
     },
@@ -628,7 +729,58 @@ export function createMediaStore(api: Transport, opts: { lang: Language }): Medi
     },
 
     setUsbDevice(usbDevice) {
-      set({ usbDevice, usbConfirmed: false });
+      // Choosing again asks for the user's word again; the stick is read again only if it is another one.
+      if (usbDevice === get().usbDevice && get().stick?.device === usbDevice) {
+        set({ usbConfirmed: false });
+        return;
+      }
+      set({ usbDevice, usbConfirmed: false, stick: null, stickError: null });
+      void get().loadStickInfo();
+    },
+
+    async loadStickInfo() {
+      const device = get().usbDevice;
+      if (!device) return;
+      set({ stickLoading: true, stickError: null });
+      try {
+        const stick = await api.invoke('media.stickInfo', { device });
+        // The answer about a stick the user has since left means nothing here.
+        if (get().usbDevice !== device) return;
+        // A Lifeboat stick: keeping its sets is offered first, erasing it is the user's explicit choice.
+        set({ stick, stickLoading: false, usbMode: stick.lifeboat ? 'again' : 'erase', usbConfirmed: false });
+      } catch (err) {
+        if (get().usbDevice !== device) return;
+        // Unreadable: treated as any stick (made afresh, after the user's word), the reason shown.
+        set({ stick: { device, lifeboat: false, reason: '' }, stickLoading: false, stickError: errorOf(err), usbMode: 'erase', usbConfirmed: false });
+      }
+    },
+
+    setUsbMode(usbMode) {
+      set({ usbMode, usbConfirmed: false });
+    },
+
+    setKeep(keep) {
+      if (!Number.isInteger(keep) || keep < 1 || keep > 100) return;
+      set({ keep, usbConfirmed: false });
+    },
+
+    setRescueOnly(rescueOnly) {
+      if (rescueOnly === get().rescueOnly) return;
+      // The rescue system alone is an ISO (`--rescue-only --iso`): the doctor looks for its tools.
+      const kindChanges = rescueOnly && get().mediaKind !== 'iso';
+      set({ rescueOnly, ...(kindChanges ? { mediaKind: 'iso' as const, doctor: null } : {}), usbConfirmed: false });
+    },
+
+    setDiscs(discs) {
+      set({ discs });
+    },
+
+    setCustomDiscs(customDiscs) {
+      set({ customDiscs });
+    },
+
+    setDataFs(dataFs) {
+      set({ dataFs });
     },
 
     setPxe(pxe) {
@@ -674,7 +826,7 @@ export function createMediaStore(api: Transport, opts: { lang: Language }): Medi
 
     goToReview() {
       const s = get();
-      if (sourceProblem(s) || backupProblem(s) || rescueProblem(s) || !s.doctor || s.doctorLoading) return;
+      if (sourceProblem(s) || (!s.rescueOnly && backupProblem(s)) || rescueProblem(s) || !s.doctor || s.doctorLoading) return;
       set({ step: { kind: 'review' }, startError: null, profileError: null, profileDone: null });
     },
 
@@ -721,7 +873,7 @@ export function createMediaStore(api: Transport, opts: { lang: Language }): Medi
       const s = get();
       if (s.starting || reviewProblem(s) || !s.doctor) return;
       await jobs.start(
-        () => api.invoke('media.make', makeRequest(s)),
+        () => (s.rescueOnly ? api.invoke('media.rescueOnly', rescueOnlyRequest(s)) : api.invoke('media.make', makeRequest(s))),
         (jobId) => ({ step: { kind: 'running', jobId } }),
       );
     },
@@ -732,7 +884,8 @@ export function createMediaStore(api: Transport, opts: { lang: Language }): Medi
       // The rehearsal was of the set just made; a running one is cancelled, not left behind.
       get().rehearse.getState().reset();
       // The same machine is likely backed up again: keep the source and options, not the paths.
-      set({ step: { kind: 'source' }, progress: null, dest: '', iso: '', pxe: '', usbConfirmed: false, startError: null, profileDone: null, profileError: null });
+      // A stick just written has other sets now: it is read again when chosen again.
+      set({ step: { kind: 'source' }, progress: null, dest: '', iso: '', pxe: '', usbConfirmed: false, stick: null, usbDevice: '', startError: null, profileDone: null, profileError: null });
     },
   }));
   return store;

@@ -3,6 +3,7 @@
  *
  *   lifeboat media --set SETDIR (--iso FILE | --usb DEVICE | --pxe DIR) [--embed] [--kernel FILE]
  *                  [--modules DIR] [--append "ARGS"] [--lang en|fr] [--timeout S] [--yes] [--json]
+ *                  [--data-fs ext4|exfat]   (--usb only: the data partition's filesystem)
  *   lifeboat media --rescue-only --iso FILE
  *   lifeboat media --set SETDIR --iso FILE.iso --embed --split-media cd|dvd|SIZE
  *     → FILE-1.iso (boots), FILE-2.iso…: a set of discs of that size
@@ -21,7 +22,7 @@ import { assertWritableTarget, unmountDrive } from '../../engine/drives/guard';
 import { sourceDeviceOf } from '../../engine/image/source-device';
 import { confirmErase } from '../confirm';
 import type { Language } from '../../../shared/api';
-import type { Profile } from '../../../shared/profile';
+import { discSizeText, type Profile } from '../../../shared/profile';
 import { readProfile } from '../../services/profile';
 import { planUsbAgain, usbAgain } from '../../engine/media/usb-again';
 import type { CliIo } from '../output';
@@ -44,6 +45,7 @@ export interface MediaFlags {
   splitMedia?: string;
   again?: boolean;
   keep?: string;
+  dataFs?: 'ext4' | 'exfat';
 }
 
 /**
@@ -64,6 +66,12 @@ export function mediaFlagsOf(o: MediaFlags, cmd: Command, profile: Profile | nul
     embed: typed('embed') ? o.embed : m.embed && !o.rescueOnly,
     lang: o.lang ?? m.lang,
     kernel: o.kernel ?? m.kernel,
+    // The profile's data filesystem is for a stick being made; with another output it does not apply.
+    dataFs: o.dataFs ?? (o.usb && !o.iso && !o.pxe && !o.again && !(m.again && !typed('again')) ? m.dataFs : undefined),
+    // The wizard's disc set goes with the profile's ISO; "add to the stick" with the stick named here.
+    splitMedia: o.splitMedia ?? (!typedOutput && m.iso && !o.rescueOnly && m.splitMedia !== undefined ? discSizeText(m.splitMedia) : undefined),
+    again: typed('again') ? o.again : o.again || (o.usb && !o.iso && !o.pxe && m.again) || undefined,
+    keep: o.keep ?? (o.usb && m.again && m.keep !== undefined ? String(m.keep) : undefined),
   };
 }
 
@@ -89,6 +97,7 @@ export const registerMedia: RegisterCommand = (program: Command, io, signal, set
     .option('--split-media <size>', io.t('media:command.splitMedia'))
     .option('--again', io.t('media:command.again'))
     .option('--keep <n>', io.t('media:command.keep'))
+    .addOption(new Option('--data-fs <fs>', io.t('media:command.dataFs')).choices(['ext4', 'exfat']))
     .option('--json', io.t('media:command.json'))
     .action(async (flags: MediaFlags, cmd: Command) => {
       const profile = flags.profile ? readProfile(flags.profile) : null;
@@ -98,6 +107,9 @@ export const registerMedia: RegisterCommand = (program: Command, io, signal, set
         throw new LifeboatError('invalid-request', { field, reason }, `${field}: ${reason}`);
       };
       if (o.keep !== undefined && !o.again) refuse('--keep', io.t('media:keepNeedsAgain'));
+      // Only a stick being made has a data partition to format: not an ISO or PXE folder,
+      // and not --again, which keeps the stick's filesystem whichever it is.
+      if (o.dataFs && (!o.usb || o.iso || o.pxe || o.again)) throw new LifeboatError('media-data-fs-needs-usb', { fs: o.dataFs });
       if (o.again) {
         if (!o.usb || o.iso || o.pxe) refuse('--again', io.t('media:againNeedsUsb'));
         if (!o.set) refuse('--set', io.t('media:needSet'));
@@ -148,6 +160,7 @@ export const registerMedia: RegisterCommand = (program: Command, io, signal, set
             pxe: o.pxe,
             usb: o.usb,
             usbGuard,
+            dataFs: o.dataFs,
             kernel: o.kernel,
             modules: o.modules,
             append: o.append,

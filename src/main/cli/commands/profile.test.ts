@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createI18n } from '../../../shared/i18n';
-import { commandLines, commandText, profileFromRequest, shellLine, type MediaMakeRequest } from '../../../shared/profile';
+import { commandLines, commandText, profileFromRequest, rescueOnlyLine, rescueOnlyText, shellLine, type MediaMakeRequest } from '../../../shared/profile';
+import { DISC_BYTES } from '../../../shared/media-make';
+import { parseDiscSize } from '../../engine/media/split';
 import { cleanupScratch, scratchDir } from '../../../../test/util/loop';
 import { runCli } from '../../../../test/util/cli';
 import { readProfile, writeProfile } from '../../services/profile';
@@ -81,9 +83,14 @@ async function requestOfLines(req: MediaMakeRequest): Promise<MediaMakeRequest> 
     excludes: backup.excludes!,
     defaultExcludes: backup.defaultExcludes!,
     ...(media.usb ? { kind: 'usb' as const, usb: media.usb } : media.pxe ? { kind: 'pxe' as const, pxe: media.pxe } : { iso: media.iso! }),
-    embed: media.embed!,
-    lang: media.lang!,
+    // --again adds the set to the stick and rebuilds nothing, so neither embedding nor the
+    // menu's language is on its line: the set is on the stick, and the language is unused.
+    embed: media.again ? true : media.embed!,
+    lang: media.again ? req.lang : media.lang!,
     ...(media.kernel !== undefined ? { kernel: media.kernel } : {}),
+    ...(media.splitMedia !== undefined ? { splitMedia: parseDiscSize(media.splitMedia)! } : {}),
+    ...(media.dataFs !== undefined ? { dataFs: media.dataFs } : {}),
+    ...(media.again ? { again: true, keep: Number(media.keep) } : {}),
   };
   return back;
 }
@@ -124,10 +131,38 @@ describe('the Review step’s command lines', () => {
       { ...plain, iso: undefined, kind: 'usb', usb: '/dev/sdc' },
       { ...plain, iso: undefined, kind: 'usb', usb: '/dev/loop7', embed: false },
       { ...plain, iso: undefined, kind: 'pxe', pxe: '/srv/tftp/lifeboat host', embed: false },
+      // Disc sets: the wizard's CD and DVD sizes, and any other size in bytes.
+      { ...plain, splitMedia: DISC_BYTES.cd },
+      { ...plain, split: 700 * 1024 ** 2, splitMedia: DISC_BYTES.dvd, lang: 'fr' },
+      { ...plain, splitMedia: 300 * 1024 ** 2 + 5 },
+      // A stick made afresh, with its data partition's filesystem.
+      { ...plain, iso: undefined, kind: 'usb', usb: '/dev/sdc', dataFs: 'exfat' },
+      { ...plain, iso: undefined, kind: 'usb', usb: '/dev/loop7', dataFs: 'ext4', embed: false },
+      // Backup again onto a Lifeboat stick: the set is added, the newest `keep` kept.
+      { ...plain, iso: undefined, kind: 'usb', usb: '/dev/sdc', again: true, keep: 2 },
+      { ...plain, iso: undefined, kind: 'usb', usb: '/dev/loop3', again: true, keep: 1, lang: 'fr' },
     ];
     for (const req of cases) {
       const clean = JSON.parse(JSON.stringify(req)) as MediaMakeRequest;
       expect(await requestOfLines(clean)).toEqual(clean);
+    }
+  });
+
+  it('the rescue system alone: one media command, read back by sh and the real CLI', async () => {
+    for (const req of [
+      { iso: '/srv/rescue.iso', lang: 'en' as const },
+      { iso: "/home/Zoé's/secours (2).iso", lang: 'fr' as const, kernel: '/boot/vmlinuz-6.1 x' },
+    ]) {
+      const words = shellWords(rescueOnlyText(req));
+      expect(words).toEqual(rescueOnlyLine(req));
+      const m = await parse(words);
+      expect(m.name).toBe('media');
+      const o = mediaFlagsOf(m.opts as unknown as MediaFlags, m.cmd, null);
+      // No set: `--rescue-only` builds the ISO alone (the CLI refuses a set-less run without it).
+      expect(o).toMatchObject({ rescueOnly: true, iso: req.iso, lang: req.lang });
+      expect(o.kernel).toBe('kernel' in req ? req.kernel : undefined);
+      expect(o.set).toBeUndefined();
+      expect(o.embed).toBeUndefined();
     }
   });
 
@@ -206,6 +241,26 @@ describe('profile files', () => {
     } finally {
       delete process.env.LIFEBOAT_LANG;
     }
+  });
+
+  it('carries the disc set, the stick filesystem and "add to the stick" to the CLI', async () => {
+    const discs = join(dir, 'discs.json');
+    writeProfile(discs, { ...plain, splitMedia: DISC_BYTES.dvd });
+    expect(readProfile(discs).media).toMatchObject({ kind: 'iso', splitMedia: DISC_BYTES.dvd });
+    const d = await parse(['lifeboat', 'media', '--profile', discs]);
+    expect(mediaFlagsOf(d.opts as unknown as MediaFlags, d.cmd, readProfile(discs))).toMatchObject({ iso: plain.iso, embed: true, splitMedia: 'dvd' });
+    // A stick made afresh keeps its filesystem; one added to keeps its sets.
+    const exfat = join(dir, 'exfat.json');
+    writeProfile(exfat, { ...plain, iso: undefined, kind: 'usb', usb: '/dev/sdc', dataFs: 'exfat' });
+    const x = await parse(['lifeboat', 'media', '--profile', exfat, '--usb', '/dev/sdd']);
+    expect(mediaFlagsOf(x.opts as unknown as MediaFlags, x.cmd, readProfile(exfat))).toMatchObject({ usb: '/dev/sdd', dataFs: 'exfat' });
+    const again = join(dir, 'again.json');
+    writeProfile(again, { ...plain, iso: undefined, kind: 'usb', usb: '/dev/sdc', again: true, keep: 2 });
+    expect(readFileSync(again, 'utf8')).not.toContain('/dev/sdc');
+    const a = await parse(['lifeboat', 'media', '--profile', again, '--usb', '/dev/sdd']);
+    const flags = mediaFlagsOf(a.opts as unknown as MediaFlags, a.cmd, readProfile(again));
+    expect(flags).toMatchObject({ usb: '/dev/sdd', set: plain.dest, again: true, keep: '2' });
+    expect(flags.dataFs).toBeUndefined();
   });
 
   it('a profile for a stick needs the stick named on the command line', async () => {

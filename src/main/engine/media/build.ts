@@ -21,6 +21,7 @@ import { buildDiscSet, checkSetFitsDiscs, type DiscImage } from './disc-set';
 import { discPath, parseDiscSize } from './split';
 import { buildPxe } from './pxe';
 import { buildUsb } from './usb';
+import type { DataFs } from './usb-data';
 import { chooseKernel, type KernelChoice } from './kernel';
 import { checkSet } from './set-check';
 import { printSheetPdf, renderRecoverySheet } from './recovery-sheet';
@@ -40,6 +41,8 @@ export interface MediaOptions {
    * safety policy of its own.
    */
   usbGuard?: (device: string) => Promise<void>;
+  /** with `usb`: the data partition's filesystem (default ext4; exfat so Windows reads the sets) */
+  dataFs?: DataFs;
   kernel?: string;
   modules?: string;
   append?: string;
@@ -184,6 +187,7 @@ export const USB_STAGES: Stage[] = [
         menu: menuFor(s),
         mediumId: randomBytes(6).toString('hex'),
         work: s.work,
+        dataFs: s.opts.dataFs,
       });
     },
   },
@@ -194,6 +198,8 @@ export async function buildMedia(opts: MediaOptions, ctx: JobContext): Promise<M
   const kinds = (['iso', 'pxe', 'usb'] as const).filter((k) => opts[k]);
   if (kinds.length !== 1) throw new LifeboatError('invalid-request', { field: 'output', reason: 'choose one of --iso, --pxe, --usb' });
   const kind = kinds[0];
+  // Only a stick has a data partition to choose a filesystem for.
+  if (opts.dataFs && kind !== 'usb') throw new LifeboatError('media-data-fs-needs-usb', { fs: opts.dataFs });
   if (kind === 'usb' && !opts.usbGuard) throw new LifeboatError('invalid-request', { field: '--usb', reason: 'no drive guard' });
   if (opts.embed && !opts.set) throw new LifeboatError('invalid-request', { field: '--embed', reason: 'needs --set' });
   if (opts.embed && kind === 'pxe') throw new LifeboatError('invalid-request', { field: '--embed', reason: 'network boot files hold no set; use lifeboat.set=' });

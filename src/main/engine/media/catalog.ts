@@ -98,7 +98,8 @@ export const RESCUE_MODULES = {
     'sr_mod', 'usb_storage', 'uas', 'xhci_pci', 'xhci_hcd', 'ehci_pci', 'ehci_hcd', 'ohci_pci', 'uhci_hcd',
     'mmc_block', 'sdhci_pci', 'sdhci_acpi', 'hid_generic', 'usbhid',
   ],
-  filesystems: ['ext4', 'vfat', 'nls_cp437', 'nls_ascii', 'nls_iso8859_1', 'nls_utf8', 'xfs', 'btrfs', 'isofs', 'squashfs', 'overlay', 'nfs', 'nfsv3', 'nfsv4', 'cifs', 'efivarfs'],
+  // exfat: the data partition of a stick made with --data-fs exfat
+  filesystems: ['ext4', 'vfat', 'exfat', 'nls_cp437', 'nls_ascii', 'nls_iso8859_1', 'nls_utf8', 'xfs', 'btrfs', 'isofs', 'squashfs', 'overlay', 'nfs', 'nfsv3', 'nfsv4', 'cifs', 'efivarfs'],
   network: ['virtio_net', 'e1000', 'e1000e', 'r8169', 'igb', 'af_packet'],
   // SMB3 signing and encryption need these; the CPU-specific ones (aesni_intel) fail to
   // load on CPUs without the instructions, so the generic ones come too.
@@ -134,6 +135,9 @@ export const BUILD_REQUIREMENTS: BuildRequirement[] = [
   { id: 'mtools', command: 'mcopy', media: ['iso'], needed: true, packages: pkg('mtools') },
   { id: 'sfdisk', command: 'sfdisk', media: ['usb'], needed: true, packages: pkg('fdisk', 'util-linux', 'util-linux') },
   { id: 'mkfs.ext4', command: 'mkfs.ext4', media: ['usb'], needed: true, packages: pkg('e2fsprogs') },
+  // Only for a stick with an exFAT data partition (--data-fs exfat); FUSE mounts it where the kernel has no exfat driver.
+  { id: 'mkfs.exfat', command: 'mkfs.exfat', media: ['usb'], needed: false, packages: pkg('exfatprogs') },
+  { id: 'mount.exfat-fuse', command: 'mount.exfat-fuse', media: ['usb'], needed: false, packages: pkg('exfat-fuse', 'fuse-exfat', 'fuse-exfat') },
   { id: 'qemu-system-x86_64', command: 'qemu-system-x86_64', media: ['iso', 'usb', 'pxe'], needed: false, packages: pkg('qemu-system-x86', 'qemu-system-x86', 'qemu-system-x86') },
   { id: 'ovmf', files: ['/usr/share/OVMF/OVMF_CODE.fd', '/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/edk2/ovmf/OVMF_CODE.fd', '/usr/share/edk2/x64/OVMF_CODE.fd'], media: ['iso', 'usb', 'pxe'], needed: false, packages: pkg('ovmf', 'edk2-ovmf', 'edk2-ovmf') },
 ];

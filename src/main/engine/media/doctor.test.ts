@@ -21,6 +21,12 @@ describe('doctor', () => {
     expect(usb).toContain('grub-i386-pc');
   });
 
+  it('lists the exFAT tools for a stick, as optional (only --data-fs exfat needs them)', () => {
+    const usb = runDoctor({ media: 'usb', kernel: '/nonexistent' }).items;
+    for (const id of ['mkfs.exfat', 'mount.exfat-fuse']) expect(usb.find((i) => i.id === id)).toMatchObject({ group: 'build', needed: false, packages: { debian: expect.stringMatching(/^exfat/) } });
+    expect(runDoctor({ media: 'iso', kernel: '/nonexistent' }).items.map((i) => i.id)).not.toContain('mkfs.exfat');
+  });
+
   it.skipIf(!debianKernel)('is green on this machine for an ISO with the Debian kernel (needs /boot/vmlinuz-*)', () => {
     const r = runDoctor({ media: 'iso', kernel: `/boot/${debianKernel}` });
     expect(r.items.filter((i) => i.needed && !i.found)).toEqual([]);

@@ -9,12 +9,13 @@ import { run } from '../run';
 
 // Enough to find the medium, show a serial+screen menu and boot Linux; listing them keeps
 // the loader around 1.3 MB instead of the 6 MB of a standalone image with every module.
+// exfat: a USB stick's data partition may be exFAT (usb-data.ts).
 const GRUB_MODULES = [
-  'linux', 'normal', 'iso9660', 'part_gpt', 'part_msdos', 'fat', 'ext2', 'search', 'search_fs_file', 'search_label',
+  'linux', 'normal', 'iso9660', 'part_gpt', 'part_msdos', 'fat', 'ext2', 'exfat', 'search', 'search_fs_file', 'search_label',
   'search_fs_uuid', 'serial', 'terminal', 'configfile', 'echo', 'test', 'all_video', 'efi_gop', 'efi_uga', 'gzio',
   'boot', 'ls', 'cat', 'reboot', 'halt', 'memdisk', 'tar', 'net', 'efinet', 'tftp', 'http',
 ];
-const GRUB_PRELOAD = ['part_gpt', 'part_msdos', 'iso9660', 'fat', 'ext2', 'search', 'serial', 'terminal', 'normal', 'linux', 'all_video'];
+const GRUB_PRELOAD = ['part_gpt', 'part_msdos', 'iso9660', 'fat', 'ext2', 'exfat', 'search', 'serial', 'terminal', 'normal', 'linux', 'all_video'];
 
 /** Builds `BOOTX64.EFI` in `dir` with `grubCfg` as its built-in menu; returns its path. */
 export async function buildGrubEfi(dir: string, grubCfg: string): Promise<string> {

@@ -96,7 +96,7 @@ const COMPRESSORS: Record<Compression, { tool: string; argv: string[] }> = {
 // Prebuilt signed images, translations and the 2.4 MB GUI font: grub-install works without them.
 const SKIP_DATA = new Set(['monolithic', 'locale', 'unicode.pf2', 'themes']);
 
-const EARLY = new Set<string>([...RESCUE_MODULES.storage, 'isofs', 'ext4', 'vfat', 'nls_cp437', 'nls_iso8859_1', 'nls_utf8', 'squashfs', 'overlay']);
+const EARLY = new Set<string>([...RESCUE_MODULES.storage, 'isofs', 'ext4', 'vfat', 'exfat', 'nls_cp437', 'nls_iso8859_1', 'nls_utf8', 'squashfs', 'overlay']);
 const NET = new Set<string>([...RESCUE_MODULES.network, ...RESCUE_MODULES.crypto, 'nfs', 'nfsv3', 'nfsv4', 'cifs']);
 
 /** Builds the initramfs at `opts.out` (written under a temporary name, then renamed). */

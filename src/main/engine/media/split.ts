@@ -12,14 +12,14 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { LifeboatError } from '../../../shared/errors';
 import { parseSize } from '../../../shared/format';
+import { DISC_BYTES } from '../../../shared/media-make';
 
 /**
- * What a blank disc really holds, in bytes: a CD-R of 80 minutes has 360,000 sectors
- * of 2048 bytes (737,280,000 bytes, "700 MB"); a single-layer DVD+R has 2,295,104
- * sectors (4,700,372,992 bytes; a DVD-R has a few more, so the smaller of the two fits
- * both). "4.7 GB" is decimal gigabytes: 4.7 GiB would overflow the disc.
+ * What a blank disc really holds, in bytes (CD-R 80 min, single-layer DVD±R): defined in
+ * src/shared so the wizard offers the same sizes. "4.7 GB" is decimal gigabytes: 4.7 GiB
+ * would overflow the disc.
  */
-export const DISC_BYTES = { cd: 360_000 * 2048, dvd: 2_295_104 * 2048 } as const;
+export { DISC_BYTES };
 
 /** Sectors of an ISO 9660 image. */
 const SECTOR = 2048;

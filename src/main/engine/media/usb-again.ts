@@ -10,8 +10,11 @@
  * Both layouts coexist: a set embedded when the stick was made sits in lifeboat/, later
  * ones in sets/<id>/; all count as sets for `keep`, ordered by their manifest's created
  * date, and the rescue system boots the newest (init.sh, has_set).
+ *
+ * The data partition may be ext4 or exFAT (usb-data.ts mounts either); sizes are counted
+ * in the filesystem's own allocation unit, which on exFAT is up to 128 KiB a file.
  */
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LifeboatError } from '../../../shared/errors';
@@ -19,10 +22,10 @@ import { run, runJson } from '../run';
 import { readManifest } from '../set/read';
 import { checkSet } from './set-check';
 import { partitionDevice } from './usb';
+import { copyPlainTree, DATA_LABEL, isDataFs, mountData, type DataFs } from './usb-data';
 
 /** The GPT partition names buildUsb writes, in order: what makes a stick a Lifeboat stick. */
 const STICK_PARTITIONS = ['BIOS boot', 'LIFEBOAT-EFI', 'LIFEBOAT-DATA'];
-const DATA_LABEL = 'LIFEBOAT';
 const TMP_PREFIX = '.incoming-';
 
 export interface StickSet {
@@ -60,8 +63,13 @@ export interface UsbAgainOptions {
 
 const notStick = (device: string, reason: string) => new LifeboatError('invalid-request', { field: device, reason }, `${device}: ${reason}`);
 
-/** Refuses anything but a stick buildUsb made: GPT, the three named partitions, an ext4 LIFEBOAT data partition. */
-export async function assertLifeboatStick(device: string): Promise<string> {
+export interface StickData {
+  partition: string;
+  fs: DataFs;
+}
+
+/** Refuses anything but a stick buildUsb made: GPT, the three named partitions, an ext4 or exFAT LIFEBOAT data partition. */
+export async function assertLifeboatStick(device: string): Promise<StickData> {
   let table: { partitiontable?: { label?: string; partitions?: { node: string; name?: string }[] } };
   try {
     table = await runJson('sfdisk', ['--json', device]);
@@ -78,8 +86,8 @@ export async function assertLifeboatStick(device: string): Promise<string> {
   if (!existsSync(data)) await run('partx', ['-u', device], { okExitCodes: [0, 1] });
   const probe = async (tag: string) => (await run('blkid', ['-p', '-o', 'value', '-s', tag, data], { okExitCodes: [0, 2] })).stdout.trim();
   const [type, label] = [await probe('TYPE'), await probe('LABEL')];
-  if (type !== 'ext4' || label !== DATA_LABEL) throw notStick(device, `not a Lifeboat rescue stick (data partition: ${type || 'no filesystem'} ${label})`);
-  return data;
+  if (!isDataFs(type) || label !== DATA_LABEL) throw notStick(device, `not a Lifeboat rescue stick (data partition: ${type || 'no filesystem'} ${label})`);
+  return { partition: data, fs: type };
 }
 
 /** Bytes a tree takes on disk (allocated blocks), as `du` counts them. */
@@ -90,12 +98,12 @@ function diskBytes(path: string): number {
   return n;
 }
 
-/** What a copy of the set will take: every file rounded up to 4 KiB blocks, plus one block a folder. */
-function copyBytes(path: string): number {
+/** What a copy of the set will take: every file rounded up to the stick's allocation unit, plus one unit a folder. */
+function copyBytes(path: string, unit: number): number {
   const st = lstatSync(path);
-  if (!st.isDirectory()) return Math.ceil(st.size / 4096) * 4096;
-  let n = 4096;
-  for (const name of readdirSync(path)) n += copyBytes(join(path, name));
+  if (!st.isDirectory()) return Math.ceil(st.size / unit) * unit;
+  let n = unit;
+  for (const name of readdirSync(path)) n += copyBytes(join(path, name), unit);
   return n;
 }
 
@@ -129,9 +137,11 @@ function planOn(root: string, device: string, set: string, keep: number): UsbAga
   // Newest first; the new set is always kept, so the others share keep - 1 places.
   const others = existing.filter((s) => s.dir !== dir).sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
   const stats = statfsSync(root);
+  // ext4 allocates 4 KiB blocks, exFAT whole clusters (4–128 KiB, by the stick's size).
+  const unit = Math.max(4096, stats.bsize);
   return {
     device,
-    add: { id: manifest.id, created: manifest.created, dir, bytes: alreadyPresent ? 0 : copyBytes(resolve(set)), alreadyPresent },
+    add: { id: manifest.id, created: manifest.created, dir, bytes: alreadyPresent ? 0 : copyBytes(resolve(set), unit), alreadyPresent },
     keep: others.slice(0, keep - 1),
     remove: others.slice(keep - 1).reverse(),
     freeBytes: stats.bavail * stats.bsize,
@@ -141,13 +151,24 @@ function planOn(root: string, device: string, set: string, keep: number): UsbAga
 async function withData<T>(device: string, readOnly: boolean, fn: (root: string) => Promise<T>): Promise<T> {
   const data = await assertLifeboatStick(device);
   const mnt = mkdtempSync(join(tmpdir(), 'lifeboat-usb-again-'));
-  // Looking must not write: no journal replay for the plan.
-  await run('mount', ['-t', 'ext4', '-o', readOnly ? 'ro,noload' : 'rw', data, mnt]);
+  let mounted;
+  try {
+    // Looking must not write: read-only, and no journal replay for the plan.
+    mounted = await mountData(data.partition, data.fs, mnt, { readOnly });
+  } catch (err) {
+    rmdirSync(mnt);
+    throw err;
+  }
   try {
     return await fn(mnt);
   } finally {
-    await run('umount', [mnt], { okExitCodes: [0, 1, 32] });
-    rmSync(mnt, { recursive: true, force: true });
+    await mounted.unmount();
+    // rmdir, not a recursive rm: were the stick still mounted there, it would be emptied.
+    try {
+      rmdirSync(mnt);
+    } catch {
+      /* still mounted: leave it */
+    }
   }
 }
 
@@ -187,7 +208,7 @@ export async function usbAgain(opts: UsbAgainOptions): Promise<UsbAgainResult> {
       mkdirSync(join(root, 'sets'), { recursive: true });
       const tmp = join(root, 'sets', `${TMP_PREFIX}${Date.now()}`);
       try {
-        cpSync(opts.set, tmp, { recursive: true });
+        copyPlainTree(opts.set, tmp);
         await run('sync', ['-f', tmp]);
         renameSync(tmp, join(root, plan.add.dir));
       } catch (err) {

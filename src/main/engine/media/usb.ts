@@ -1,18 +1,19 @@
 /**
  * A rescue USB stick: GPT with a BIOS boot partition (GRUB i386-pc core), a FAT32 EFI
- * system partition (GRUB EFI) and an ext4 data partition holding the kernel, the
- * initramfs and backup sets, so the same stick can take new sets over time.
+ * system partition (GRUB EFI) and a data partition (ext4, or exFAT so Windows reads it
+ * too: usb-data.ts) holding the kernel, the initramfs and backup sets, so the same stick
+ * can take new sets over time.
  *
- * Only the ext4 partition is mounted (any Linux mounts it); the FAT partition is written
- * with mtools. The caller must have passed the device through the drive guard. If a step
+ * Only the data partition is mounted; the FAT partition is written with mtools. The caller must have passed the device through the drive guard. If a step
  * fails, the signatures are wiped so a half-made stick never looks usable.
  */
-import { cpSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../run';
 import { renderGrubCfg, type BootMenuOptions } from './bootcfg';
 import { buildGrubEfi } from './efi';
+import { copyPlainTree, DATA_TYPE_GUID, GRUB_FS_MODULE, makeDataFs, mountData, type DataFs, type DataMount } from './usb-data';
 
 export interface UsbInput {
   device: string;
@@ -22,15 +23,18 @@ export interface UsbInput {
   menu: Omit<BootMenuOptions, 'kernelPath' | 'initrdPath'>;
   mediumId: string;
   work: string;
+  /** the data partition's filesystem (default ext4) */
+  dataFs?: DataFs;
 }
 
-/** GPT type GUIDs: BIOS boot, EFI system, Linux filesystem. */
-const LAYOUT = [
-  'label: gpt',
-  'size=1MiB, type=21686148-6449-6E6F-744E-656564454649, name="BIOS boot"',
-  'size=64MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="LIFEBOAT-EFI"',
-  'type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="LIFEBOAT-DATA"',
-].join('\n');
+/** GPT type GUIDs: BIOS boot, EFI system, then the data partition's (usb-data.ts). */
+const layout = (fs: DataFs) =>
+  [
+    'label: gpt',
+    'size=1MiB, type=21686148-6449-6E6F-744E-656564454649, name="BIOS boot"',
+    'size=64MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="LIFEBOAT-EFI"',
+    `type=${DATA_TYPE_GUID[fs]}, name="LIFEBOAT-DATA"`,
+  ].join('\n');
 
 /** /dev/sdb → /dev/sdb2, /dev/loop0 or /dev/nvme0n1 → …p2. */
 export function partitionDevice(device: string, n: number): string {
@@ -44,47 +48,52 @@ async function waitForNode(path: string): Promise<void> {
 
 export async function buildUsb(input: UsbInput): Promise<void> {
   const { device } = input;
+  const fs = input.dataFs ?? 'ext4';
   const esp = partitionDevice(device, 2);
   const data = partitionDevice(device, 3);
   const mnt = mkdtempSync(join(tmpdir(), 'lifeboat-usb-'));
-  let mounted = false;
+  let mounted: DataMount | null = null;
   try {
     await run('wipefs', ['-a', '-q', device]);
-    await run('sfdisk', ['-q', '--wipe', 'always', device], { input: LAYOUT + '\n' });
+    await run('sfdisk', ['-q', '--wipe', 'always', device], { input: layout(fs) + '\n' });
     // No udev here or in many live systems: ask the kernel for the partition nodes ourselves.
     await run('partx', ['-u', device], { okExitCodes: [0, 1] });
     await waitForNode(esp);
     await waitForNode(data);
     await run('mkfs.vfat', ['-F', '32', '-n', 'LBEFI', esp]);
-    // -m 0: ext4 keeps 5 % for root to protect a running system from a full disk; a stick
-    // of backup sets runs no system, and that 5 % is a whole set on a small stick
-    await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-L', 'LIFEBOAT', data]);
+    await makeDataFs(fs, data);
 
-    await run('mount', [data, mnt]);
-    mounted = true;
+    mounted = await mountData(data, fs, mnt, { readOnly: false });
     mkdirSync(join(mnt, 'boot/grub'), { recursive: true });
     copyFileSync(input.kernel, join(mnt, 'boot/vmlinuz'));
     copyFileSync(input.initrd, join(mnt, 'boot/initrd.img'));
     const idFile = `/.lifeboat-${input.mediumId}`;
     writeFileSync(join(mnt, idFile), input.mediumId + '\n');
-    if (input.embedSet) cpSync(input.embedSet, join(mnt, 'lifeboat'), { recursive: true });
+    if (input.embedSet) copyPlainTree(input.embedSet, join(mnt, 'lifeboat'));
     const grubCfg = renderGrubCfg({ ...input.menu, kernelPath: '/boot/vmlinuz', initrdPath: '/boot/initrd.img', searchFile: idFile });
     writeFileSync(join(mnt, 'boot/grub/grub.cfg'), grubCfg);
-    await run('grub-install', ['--target=i386-pc', `--boot-directory=${join(mnt, 'boot')}`, '--modules=part_gpt ext2 search serial', '--locales=', '--fonts=', device]);
-    await run('umount', [mnt]);
-    mounted = false;
+    // The core image must read the data partition to reach its modules and menu.
+    await run('grub-install', ['--target=i386-pc', `--boot-directory=${join(mnt, 'boot')}`, `--modules=part_gpt ${GRUB_FS_MODULE[fs]} search serial`, '--locales=', '--fonts=', device]);
+    const m = mounted;
+    mounted = null;
+    await m.unmount();
 
     const efi = await buildGrubEfi(input.work, grubCfg);
     await run('mmd', ['-i', esp, '::/EFI', '::/EFI/BOOT']);
     await run('mcopy', ['-i', esp, efi, '::/EFI/BOOT/BOOTX64.EFI']);
     await run('sync', []);
   } catch (err) {
-    if (mounted) await run('umount', [mnt], { okExitCodes: [0, 1, 32] });
-    mounted = false;
+    if (mounted) await mounted.unmount();
+    mounted = null;
     await run('wipefs', ['-a', '-q', device], { okExitCodes: [0, 1] }).catch(() => undefined);
     throw err;
   } finally {
-    if (mounted) await run('umount', [mnt], { okExitCodes: [0, 1, 32] });
-    rmSync(mnt, { recursive: true, force: true });
+    if (mounted) await mounted.unmount();
+    // rmdir, not a recursive rm: were the stick still mounted there, it would be emptied.
+    try {
+      rmdirSync(mnt);
+    } catch {
+      /* still mounted or already gone: leave it */
+    }
   }
 }

@@ -1,16 +1,17 @@
 /**
- * Step 2: where the backup set goes and how it is written — compression, part size,
- * and what is left out (the defaults as removable chips, plus the user's own, plus the
- * folders ticked in the tree of the system with their sizes and the size left to archive).
+ * Step 2: where the backup set goes and how it is written — part size, what is left out
+ * (the defaults as removable chips, plus the user's own, plus the folders ticked in the
+ * tree of the system with their sizes and the size left to archive), then the compression,
+ * each choice with the set size and time it would give for that size.
  */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { COMPRESSORS, type Compressor } from '../../../shared/backup-set';
 import { SPLIT_CHOICES, type SplitChoice } from '../../../shared/media-make';
 import { useMedia } from '../../app/context';
 import { FolderBrowser } from '../FolderBrowser';
 import { FolderTree } from '../FolderTree';
-import { backupProblem, LEVELS } from '../store';
+import { CompressionChoice } from '../CompressionChoice';
+import { backupProblem } from '../store';
 
 const SPLITS: SplitChoice[] = [...(Object.keys(SPLIT_CHOICES) as SplitChoice[]), 'custom'];
 
@@ -21,7 +22,6 @@ export function BackupOptions() {
   const [browsing, setBrowsing] = useState(false);
   const problem = backupProblem(state);
   const defaults = state.inventory?.defaultExcludes ?? [];
-  const range = state.compress === 'none' ? null : LEVELS[state.compress];
 
   const add = (e: FormEvent) => {
     e.preventDefault();
@@ -61,34 +61,6 @@ export function BackupOptions() {
       </div>
 
       <div className="field-grid">
-        <div className="field">
-          <label htmlFor="media-compress">{t('makeMedia:backup.compress')}</label>
-          <select id="media-compress" data-testid="compress" value={state.compress} onChange={(e) => state.setCompress(e.target.value as Compressor)}>
-            {COMPRESSORS.map((c) => (
-              <option key={c} value={c}>
-                {t(`makeMedia:backup.compressors.${c}`)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="media-level">{t('makeMedia:backup.level')}</label>
-          <select
-            id="media-level"
-            data-testid="level"
-            disabled={!range}
-            value={state.level === null ? '' : String(state.level)}
-            onChange={(e) => state.setLevel(e.target.value === '' ? null : Number(e.target.value))}
-          >
-            <option value="">{range ? t('makeMedia:backup.levelDefault', { level: range.default }) : t('makeMedia:backup.levelNone')}</option>
-            {range &&
-              Array.from({ length: range.max - range.min + 1 }, (_, i) => range.min + i).map((l) => (
-                <option key={l} value={String(l)}>
-                  {l === range.min ? t('makeMedia:backup.levelFastest', { level: l }) : l === range.max ? t('makeMedia:backup.levelSmallest', { level: l }) : String(l)}
-                </option>
-              ))}
-          </select>
-        </div>
         <div className="field">
           <label htmlFor="media-split">{t('makeMedia:backup.split')}</label>
           <select id="media-split" data-testid="split" value={state.split} onChange={(e) => state.setSplit(e.target.value as SplitChoice)}>
@@ -168,6 +140,7 @@ export function BackupOptions() {
         </ul>
       )}
       <FolderTree />
+      <CompressionChoice />
 
       <div className="actions">
         <button type="button" className="button" onClick={state.goToSource}>

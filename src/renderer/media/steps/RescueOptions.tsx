@@ -11,7 +11,40 @@ import { LANGUAGES, type Language } from '../../../shared/api';
 import type { DoctorItem } from '../../../shared/media-make';
 import { useMedia } from '../../app/context';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { rescueProblem } from '../store';
+import { discBytes, isAgain, rescueProblem, type DiscChoice } from '../store';
+
+const DISC_CHOICES: DiscChoice[] = ['one', 'cd', 'dvd', 'custom'];
+
+/** ISO with the set inside: one file, or a set of CD- or DVD-size discs (disc 1 boots). */
+function DiscChoices() {
+  const { t } = useTranslation();
+  const discs = useMedia((s) => s.discs);
+  const setDiscs = useMedia((s) => s.setDiscs);
+  const customDiscs = useMedia((s) => s.customDiscs);
+  const setCustomDiscs = useMedia((s) => s.setCustomDiscs);
+  const invalid = useMedia((s) => discs === 'custom' && discBytes(s) === null);
+  return (
+    <fieldset className="choices compact indent" data-testid="discs">
+      <legend className="field-label">{t('makeMedia:rescue.discs.title')}</legend>
+      {DISC_CHOICES.map((d) => (
+        <label key={d} className="choice">
+          <input type="radio" name="discs" data-testid={`discs-${d}`} checked={discs === d} onChange={() => setDiscs(d)} />
+          <span>
+            <strong>{t(`makeMedia:rescue.discs.${d}`)}</strong>
+            <span className="muted">{t(`makeMedia:rescue.discs.${d}Hint`)}</span>
+          </span>
+        </label>
+      ))}
+      {discs === 'custom' && (
+        <div className="field narrow indent">
+          <label htmlFor="media-disc-size">{t('makeMedia:rescue.discs.customLabel')}</label>
+          <input id="media-disc-size" data-testid="disc-size" type="text" spellCheck={false} value={customDiscs} placeholder={t('makeMedia:rescue.discs.customPlaceholder')} onChange={(e) => setCustomDiscs(e.target.value)} />
+          {invalid && customDiscs.trim() && <p className="field-problem" data-testid="disc-size-problem">{t('makeMedia:problems.discsInvalid')}</p>}
+        </div>
+      )}
+    </fieldset>
+  );
+}
 import { MediaTarget } from './MediaTarget';
 
 function MissingItem({ item }: { item: DoctorItem }) {
@@ -48,7 +81,9 @@ export function RescueOptions() {
       <h2>{t('makeMedia:rescue.title')}</h2>
       <p className="muted">{t('makeMedia:rescue.hint')}</p>
       <MediaTarget />
-      {state.mediaKind === 'pxe' ? (
+      {state.rescueOnly ? null : isAgain(state) ? (
+        <p className="field-hint" data-testid="again-keeps-rescue">{t('makeMedia:target.againKeepsRescue')}</p>
+      ) : state.mediaKind === 'pxe' ? (
         <p className="field-hint" data-testid="pxe-no-embed">{t('makeMedia:target.pxeNoEmbed')}</p>
       ) : (
         <>
@@ -65,20 +100,24 @@ export function RescueOptions() {
                 ? t('makeMedia:rescue.embedOn')
                 : t('makeMedia:rescue.embedOff')}
           </p>
+          {state.mediaKind === 'iso' && state.embed && <DiscChoices />}
         </>
       )}
-      <div className="field-grid">
-        <div className="field narrow">
-          <label htmlFor="media-lang">{t('makeMedia:rescue.lang')}</label>
-          <select id="media-lang" data-testid="rescue-lang" value={state.lang} onChange={(e) => state.setLang(e.target.value as Language)}>
-            {LANGUAGES.map((l) => (
-              <option key={l} value={l}>
-                {t(`common:languages.${l}`)}
-              </option>
-            ))}
-          </select>
+      {/* Adding a set keeps the stick's rescue system, menu language included. */}
+      {!isAgain(state) && (
+        <div className="field-grid">
+          <div className="field narrow">
+            <label htmlFor="media-lang">{t('makeMedia:rescue.lang')}</label>
+            <select id="media-lang" data-testid="rescue-lang" value={state.lang} onChange={(e) => state.setLang(e.target.value as Language)}>
+              {LANGUAGES.map((l) => (
+                <option key={l} value={l}>
+                  {t(`common:languages.${l}`)}
+                </option>
+              ))}
+            </select>
+          </div>
         </div>
-      </div>
+      )}
 
       <h3 className="subtle-heading">{t('makeMedia:rescue.doctor.title')}</h3>
       {doctorLoading && <p className="muted">{t('makeMedia:rescue.doctor.checking')}</p>}
@@ -90,7 +129,7 @@ export function RescueOptions() {
           ) : (
             <p className="notice error" data-testid="doctor-blocking">{t('makeMedia:rescue.doctor.blocking', { count: missingNeeded.length })}</p>
           )}
-          {kernel && (
+          {kernel && !isAgain(state) && (
             <p className="muted" data-testid="doctor-kernel">
               {t('makeMedia:rescue.doctor.kernel', { path: kernel.path ?? '', version: kernel.detail ?? '' })}
             </p>
@@ -104,7 +143,7 @@ export function RescueOptions() {
           )}
         </div>
       )}
-      {(kernelMissing || state.kernel) && (
+      {(kernelMissing || state.kernel) && !isAgain(state) && (
         <form
           className="path-form field"
           onSubmit={(e) => {
@@ -133,7 +172,7 @@ export function RescueOptions() {
       )}
 
       <div className="actions">
-        <button type="button" className="button" onClick={state.goToBackup}>
+        <button type="button" className="button" onClick={state.rescueOnly ? state.goToSource : state.goToBackup}>
           {t('common:back')}
         </button>
         <span className="spacer" />

@@ -5,11 +5,16 @@
 import { useTranslation } from 'react-i18next';
 import { MEDIA_MAKE_PHASES } from '../../../shared/media-make';
 import { useMedia } from '../../app/context';
+import { isAgain } from '../store';
 import { JobCancel, JobStats } from '../../components/JobStatus';
 import { ProgressBar } from '../../components/ProgressBar';
 
 /** The phases worth a line of their own; `media.done` only closes the list. */
-const SHOWN = MEDIA_MAKE_PHASES.filter((p) => p !== 'media.done');
+const FULL = MEDIA_MAKE_PHASES.filter((p) => p !== 'media.done');
+/** The rescue system alone: no backup phases, and no set to check. */
+const RESCUE_ONLY = FULL.filter((p) => p.startsWith('media.') && p !== 'media.check-set');
+/** A set added to a Lifeboat stick: the backup, then one copy (media-make.ts, addToStick). */
+const AGAIN = [...FULL.filter((p) => p.startsWith('backup.')), 'media.again'];
 const phaseKey = (phase: string) => `makeMedia:phases.${phase.replace('.', '-')}`;
 
 export function Running() {
@@ -18,9 +23,11 @@ export function Running() {
   const cancelling = useMedia((s) => s.cancelling);
   const cancel = useMedia((s) => s.cancel);
   const error = useMedia((s) => s.startError);
+  const SHOWN: readonly string[] = useMedia((s) => (s.rescueOnly ? RESCUE_ONLY : isAgain(s) ? AGAIN : FULL));
 
   const phase = progress?.phase ?? 'starting';
-  const index = (SHOWN as readonly string[]).indexOf(phase);
+  // Without a set, the engine's set check passes in an instant: counted with the next phase.
+  const index = SHOWN.indexOf(phase === 'media.check-set' && !SHOWN.includes(phase) ? 'media.initramfs' : phase);
   const known = index >= 0 || phase === 'media.done';
   const current = phase === 'media.done' ? SHOWN.length : index;
   const phaseText = known && phase !== 'media.done' ? t(phaseKey(phase)) : t('makeMedia:phases.starting');
@@ -48,7 +55,7 @@ export function Running() {
               <span className="phase-mark" aria-hidden="true" />
               <span>{t(phaseKey(p))}</span>
               {p === 'backup.inventory' && <span className="phase-group">{t('makeMedia:running.backupGroup')}</span>}
-              {p === 'media.check-kernel' && <span className="phase-group">{t('makeMedia:running.mediaGroup')}</span>}
+              {p === SHOWN.find((x) => x.startsWith('media.')) && SHOWN[0] !== p && <span className="phase-group">{t('makeMedia:running.mediaGroup')}</span>}
             </li>
           );
         })}
