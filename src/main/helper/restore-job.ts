@@ -14,7 +14,7 @@ import { LifeboatError, toErrorInfo } from '../../shared/errors';
 import type { RestorePlan } from '../../shared/restore-plan';
 import type { RestoreRunResult, ReviewedPlan } from '../../shared/restore-sets';
 import type { DiskSizing } from '../../shared/restore-sizes';
-import { assertWritableTarget, unmountDrive } from '../engine/drives/guard';
+import { assertWritableTarget, claimTarget } from '../engine/drives/guard';
 import type { JobContext } from '../engine/job';
 import { compileWithSizing } from '../engine/restore/compile';
 import { runPlan } from '../engine/restore/execute';
@@ -131,8 +131,7 @@ export async function runRestore(p: RestoreParams, plan: RestorePlan, ctx: JobCo
   try {
     const r = await runPlan(ctx, plan, {
       guard: async (device) => {
-        const drive = await assertWritableTarget(device, { imageSize: needed.get(device) ?? null, imageSourceDevice: setSource, includeLoop: Boolean(p.includeLoop) });
-        await unmountDrive(drive);
+        await claimTarget(device, { imageSize: needed.get(device) ?? null, imageSourceDevice: setSource, includeLoop: Boolean(p.includeLoop) });
       },
     });
     return { jobId: ctx.jobId, kind: 'restore', ok: true, result: { kind: 'restore', restore: { ...result(r.bytes, r.seconds), stepsDone: r.steps } } };

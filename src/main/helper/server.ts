@@ -12,7 +12,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createJobContext, type JobContext } from '../engine/job';
 import { listDrives } from '../engine/drives/scan';
-import { assertWritableTarget, unmountDrive } from '../engine/drives/guard';
+import { claimTarget } from '../engine/drives/guard';
 import { flashImage } from '../engine/flash';
 import { inspectImage } from '../engine/image/inspect';
 import { folderSizes } from '../engine/backup/folder-sizes';
@@ -190,12 +190,7 @@ export class HelperServer {
     // The guard runs inside the engine right before each target is opened: a fresh
     // scan and the shared policy, then the drive's filesystems are unmounted.
     const guard = async (device: string, imageInfo: ImageInfo): Promise<void> => {
-      const drive = await assertWritableTarget(device, {
-        imageSize: imageInfo.size,
-        imageSourceDevice: imageInfo.sourceDevice,
-        includeLoop,
-      });
-      await unmountDrive(drive);
+      await claimTarget(device, { imageSize: imageInfo.size, imageSourceDevice: imageInfo.sourceDevice, includeLoop });
     };
     return this.startJob('flash', async (ctx, signal) =>
       flashOutcome(ctx.jobId, await flashImage(ctx, { image: p.image, targets: p.targets, verify: p.verify, guard }), signal),

@@ -18,7 +18,7 @@ import { LifeboatError } from '../../../shared/errors';
 import { formatBytes } from '../../../shared/format';
 import { createJobContext } from '../../engine/job';
 import { buildMedia } from '../../engine/media/build';
-import { assertWritableTarget, unmountDrive } from '../../engine/drives/guard';
+import { assertWritableTarget, claimTarget } from '../../engine/drives/guard';
 import { sourceDeviceOf } from '../../engine/image/source-device';
 import { confirmErase } from '../confirm';
 import type { Language } from '../../../shared/api';
@@ -141,7 +141,7 @@ export const registerMedia: RegisterCommand = (program: Command, io, signal, set
           signal,
         });
         usbGuard = async (device) => {
-          await unmountDrive(await assertWritableTarget(device, policy));
+          await claimTarget(device, policy);
         };
       }
 
@@ -208,7 +208,7 @@ async function backupAgain(io: CliIo, signal: AbortSignal, a: { device: string; 
     keep: a.keep,
     signal,
     usbGuard: async (device) => {
-      await unmountDrive(await assertWritableTarget(device, policy));
+      await claimTarget(device, policy);
     },
     log: (l) => process.env.LIFEBOAT_VERBOSE && io.err(l + '\n'),
   });

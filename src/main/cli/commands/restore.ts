@@ -30,7 +30,7 @@ import { runPlan } from '../../engine/restore/execute';
 import { commandLine } from '../../engine/restore/shell';
 import { assignTargets, sourceDeviceOf } from '../../engine/restore/targets';
 import { defaultMountRoot, measureTargets, recordedOrder, removeMountRoot } from '../../engine/restore/prepare';
-import { assertWritableTarget, unmountDrive } from '../../engine/drives/guard';
+import { claimTarget } from '../../engine/drives/guard';
 import { runFilesRestore } from './files';
 
 interface RestoreFlags {
@@ -150,8 +150,7 @@ export const registerRestore: RegisterCommand = (program: Command, io, signal, s
           // as in the app and as flash does: the person confirmed erasing exactly these
           // disks, so filesystems still mounted from them are unmounted, not left to fail
           guard: async (device) => {
-            const drive = await assertWritableTarget(device, { imageSize: needed.get(device) ?? null, imageSourceDevice: setSource, includeLoop: Boolean(o.includeLoop) });
-            await unmountDrive(drive);
+            await claimTarget(device, { imageSize: needed.get(device) ?? null, imageSourceDevice: setSource, includeLoop: Boolean(o.includeLoop) });
           },
         });
         if (io.json) emitJson(io, { type: 'result', steps: result.steps, bytes: result.bytes, seconds: result.seconds, phases: result.phases, stepSeconds: result.stepSeconds, targets: plan.targets });

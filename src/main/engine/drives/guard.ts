@@ -129,3 +129,14 @@ export async function unmountDrive(drive: Drive): Promise<void> {
   const left = currentMounts({ ...drive, mountpoints: [] });
   if (left.length) throw new LifeboatError('target-mounted', { device: drive.device, detail: left.join(', ') });
 }
+
+/**
+ * The write-time check every writer runs last, right before it opens a target: the drive
+ * rules again on a fresh scan (the device may have changed since it was chosen), then its
+ * filesystems unmounted. Answers the drive as checked.
+ */
+export async function claimTarget(device: string, opts: WritableTargetOptions): Promise<Drive> {
+  const drive = await assertWritableTarget(device, opts);
+  await unmountDrive(drive);
+  return drive;
+}
