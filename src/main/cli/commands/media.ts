@@ -115,7 +115,7 @@ export const registerMedia: RegisterCommand = (program: Command, io, signal, set
         if (!o.set) refuse('--set', io.t('media:needSet'));
         if (flags.kernel || flags.modules || o.splitMedia || o.rescueOnly || (flags.embed && cmd.getOptionValueSource('embed') === 'cli')) refuse('--again', io.t('media:againKeepsRescue'));
         const keep = o.keep === undefined ? 3 : Number(o.keep);
-        if (!(Number.isInteger(keep) && keep >= 1 && keep <= 100)) refuse('--keep', '1…100');
+        if (!(Number.isInteger(keep) && keep >= 1 && keep <= 100)) refuse('--keep', io.t('media:keepRange'));
         await backupAgain(io, signal, { device: o.usb!, set: o.set!, keep, yes: o.yes, includeLoop: Boolean(o.includeLoop) });
         setExitCode(0);
         return;
