@@ -40,6 +40,8 @@
 # of its largest child, whichever is larger) and node is started with a preload that records
 # the node process's own peak RSS (process.resourceUsage().maxRSS). The decompressors that
 # lifeboat runs as separate processes (xz) are measured standalone with the same arguments.
+# For scale, the memory table also gives Node's own floor (node -e 0) and the CLI's with only
+# the flash command loaded (flash --help); each lifeboat row's steps line gives its CPU seconds.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -147,7 +149,7 @@ JS
 now() { date +%s.%N; }
 cgbytes() { awk -v d="$majmin" -v k="$1" '$1 == d && $2 == k { n = $3 } END { printf "%.0f\n", n }' "$cg/blkio.throttle.io_service_bytes"; }
 order=()
-declare -A written steps best bytesof round_secs maxrss_self maxrss_tree cgw cgr
+declare -A written steps best bytesof round_secs maxrss_self maxrss_tree cpu cgw cgr
 throttled=
 cgexec() { # runs "$@" in a subshell that first joins the throttle cgroup (when throttled); its children inherit it
 	if [ -n "$throttled" ]; then
@@ -195,6 +197,10 @@ run() {
 		t=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/time.out")
 		[ "${maxrss_self[$key]:-0}" -ge "$s" ] || maxrss_self[$key]=$s
 		[ "${maxrss_tree[$key]:-0}" -ge "$t" ] || maxrss_tree[$key]=$t
+		# CPU seconds (user + sys of node and its children), steadier than wall time on a shared machine: the least of the rounds
+		local c
+		c=$(awk -F': ' '/User time \(seconds\)/ { u = $2 } /System time \(seconds\)/ { s = $2 } END { printf "%.2f", u + s }' "$work/time.out")
+		if [ -z "${cpu[$key]:-}" ] || awk -v c="$c" -v b="${cpu[$key]}" 'BEGIN { exit !(c < b) }'; then cpu[$key]=$c; fi
 	fi
 	if [ -n "$throttled" ]; then
 		cgw[$key]=$(($(cgbytes Write) - w0))
@@ -327,7 +333,7 @@ table() { # mode rounds
 			if [ "${cgw[$key]}" -lt "$((${bytesof[$key]} * 9 / 10))" ]; then esc+=" ← writes ESCAPED the throttle (buffered writeback)"; fi
 		fi
 		printf '%-34s %6s %5s  %-6s %-11s %-6s %-30s %s%s\n' "$k" "${best[$key]}" "$(mbps "$key")" "${vsdd:--}" "${line:--}" "${vsref:--}" "${goal:-}" "${met:-}" "$esc"
-		if [ -n "${steps[$key]:-}" ]; then printf '%-6s lifeboat steps: %s\n' "" "${steps[$key]}"; fi
+		if [ -n "${steps[$key]:-}" ]; then printf '%-6s lifeboat steps: %s; CPU %ss (user + sys, least of the rounds)\n' "" "${steps[$key]}" "${cpu[$key]:-?}"; fi
 		if [ -n "$note" ]; then printf '%-6s %s\n' "" "$note"; fi
 	done
 	echo "   vs ref: rnd → bmaptool copy --nobmap; ext4 → bmaptool copy with the bmap; gz → pigz -dc | dd; xz → xz -T0 -dc | dd,"
@@ -348,12 +354,15 @@ while read -r key; do
 	if [[ $key == *xz* ]] && [ "${maxrss_self[$key]}" -gt "$worst_xz" ]; then worst_xz=${maxrss_self[$key]}; fi
 done <"$work/memkeys"
 /usr/bin/time -v -o "$work/time.base" node "$here/dist/cli.cjs" --version >/dev/null
+/usr/bin/time -v -o "$work/time.flashhelp" node "$here/dist/cli.cjs" flash --help >/dev/null
+/usr/bin/time -v -o "$work/time.node" node -e 0
 /usr/bin/time -v -o "$work/time.xz" xz -dc -T0 -- "$ext4.xz" >/dev/null
 rssof() { awk -F': ' '/Maximum resident set size/ { print $2 }' "$1"; }
-base=$(rssof "$work/time.base")
 xzrss=$(rssof "$work/time.xz")
 echo "  (/usr/bin/time -v reports the larger of node and its largest child, not their sum)"
-echo "  for scale: node dist/cli.cjs --version alone peaks at $((base / 1024)) MiB; the flash's shared buffers are $(( (8 + 3) * 4 )) MiB for one target"
+startup() { awk -F': ' '/Elapsed \(wall clock\)/ { w = $2 } /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident/ { m = $2 } END { sub(/^0:/, "", w); printf "%s MiB, %s s wall, %.2f s CPU", int(m / 1024), w, u + s }' "$1"; }
+echo "  for scale: node -e 0: $(startup "$work/time.node"); node dist/cli.cjs flash --help (the flash command alone is loaded): $(startup "$work/time.flashhelp");"
+echo "  node dist/cli.cjs --version (every command loaded): $(startup "$work/time.base"); the flash's shared buffers: 12 MiB (6 × 2 MiB, reused by verification for up to 2 targets)"
 echo "  xz -dc -T0 (the separate process lifeboat runs for .xz), the same command standalone: $((xzrss / 1024)) MiB; .gz is inflated inside node"
 echo "  worst lifeboat node process: $((worst_self / 1024)) MiB → $(verdict "$((worst_self / 1024))" "<=" 64)"
 if [ "$worst_xz" -gt 0 ]; then

@@ -7,7 +7,7 @@ import { compress, fillPattern, makeDiskImage, makeRandomImage, MiB, readBytes, 
 import { createJobContext } from '../job';
 import { LifeboatError } from '../../../shared/errors';
 import type { JobProgress } from '../../../shared/progress';
-import { flashImage } from './index';
+import { CHUNK, flashImage } from './index';
 import { readBmap } from '../image/bmap';
 
 const loopOk = canUseLoop();
@@ -114,8 +114,22 @@ describe.skipIf(!loopOk)(`flashImage on real loop devices (skipped: ${loopSkipRe
       },
     });
     expect(res.targets[0]).toMatchObject({ device: a, ok: true, verified: true });
-    expect(res.targets[1]).toMatchObject({ device: b, ok: false, verified: false, error: { code: 'verify-mismatch', params: { offset: 8 * MiB } } });
+    // the difference is reported at the start of the chunk that holds it
+    const offset = Math.floor((10 * MiB + 17) / CHUNK) * CHUNK;
+    expect(res.targets[1]).toMatchObject({ device: b, ok: false, verified: false, error: { code: 'verify-mismatch', params: { offset } } });
   });
+
+  for (const kind of ['raw', 'gz'] as const) {
+    it(`without verification writes a ${kind} image byte for byte and hashes nothing (sha256 null)`, async () => {
+      const image = kind === 'raw' ? raw : compress(raw, kind);
+      const dev = loop();
+      fillPattern(dev, 64 * MiB, 0x5a);
+      const res = await flashImage(createJobContext('flash'), { image, targets: [dev], verify: false });
+      expect(res.sha256).toBeNull();
+      expect(res.targets[0]).toEqual({ device: dev, ok: true, verified: false, bytesWritten: rawSize });
+      expect(sha256Of(dev, rawSize)).toBe(rawSha);
+    });
+  }
 
   it('refuses a target that is too small before touching any target', async () => {
     const big = loop();

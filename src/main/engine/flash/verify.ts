@@ -4,14 +4,15 @@
  * The verdict is the sha256 of the bytes read from the device against the sha256 of the
  * bytes written. A CRC32 per 4 MiB chunk rides along (zlib's, several GB/s) so a
  * difference is reported with its place and found early, without paying for a second
- * sha256 per chunk. The sha256 runs in a worker on the shared buffers while the next
- * chunk is read. Reads use O_DIRECT (or follow a BLKFLSBUF), so they come from the medium.
+ * sha256 per chunk. The sha256 runs in the flash's hashing worker (its own hash state, fed
+ * only with bytes read back from the device) on the shared buffers while the next chunk is
+ * read. Reads use O_DIRECT (or follow a BLKFLSBUF), so they come from the medium.
  */
 import { crc32 } from 'node:zlib';
 import { open, type FileHandle } from 'node:fs/promises';
 import { LifeboatError } from '../../../shared/errors';
 import { ALIGN } from './aligned';
-import { SharedHasher } from './hasher';
+import type { SharedHasher } from './hasher';
 
 /** One chunk of the image as written: where, which parts (relative offset, length), and their CRC32. */
 export interface WrittenChunk {
@@ -41,8 +42,9 @@ export async function verifyTarget(
   opts: {
     sha256: string;
     direct: FileHandle | null;
-    slab: SharedArrayBuffer;
-    /** aligned chunk-sized buffers of `slab` (three: one being read, one being hashed, one spare) */
+    /** the flash's hashing worker; this target gets a hash state of its own */
+    hasher: SharedHasher;
+    /** aligned chunk-sized buffers of the hasher's slab (three: one being read, one being hashed, one spare) */
     bufs: Buffer[];
     signal: AbortSignal;
     onBytes?: (bytes: number) => void;
@@ -50,7 +52,7 @@ export async function verifyTarget(
 ): Promise<void> {
   // A buffered handle for reads O_DIRECT cannot do (unaligned tails); the page cache was flushed.
   const plain = await open(device, 'r');
-  const hasher = new SharedHasher(opts.slab);
+  const hasher = opts.hasher.stream();
   const ring = opts.bufs.length;
   const pending: (Promise<void> | null)[] = new Array(ring).fill(null);
   /** Reads chunk i into its ring buffer, once the hasher is done with that buffer. */
@@ -101,7 +103,6 @@ export async function verifyTarget(
   } finally {
     next?.catch(() => undefined);
     await next?.catch(() => undefined);
-    await hasher.close();
     await plain.close();
   }
 }
