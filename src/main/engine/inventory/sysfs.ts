@@ -3,7 +3,7 @@
  * device-mapper and MD → their slaves. /sys is read directly because there is no udev
  * here (nor in the rescue system).
  */
-import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 const SYS = '/sys/class/block';
@@ -26,9 +26,29 @@ function read(p: string): string | null {
   }
 }
 
-/** /dev/loop0p2, /dev/mapper/vg-root → the kernel name (loop0p2, dm-0). */
+/** Linux dev_t → "major:minor" (glibc's gnu_dev_major/minor layout). */
+export function devNumber(rdev: number | bigint): string {
+  const d = BigInt(rdev);
+  const major = ((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn);
+  const minor = (d & 0xffn) | ((d >> 12n) & ~0xffn);
+  return `${major}:${minor}`;
+}
+
+/**
+ * /dev/loop0p2, /dev/mapper/vg-root, /dev/vg/root → the kernel name (loop0p2, dm-0).
+ *
+ * By device number through /sys/dev/block, not by resolving symlinks: without udev
+ * (a busybox rescue system, a minimal container) device-mapper creates
+ * /dev/mapper/vg-root as a node of its own, not as a link to ../dm-0, and its file
+ * name is then no kernel name at all: LVM went unrecorded (found in qemu, test/qemu/lvm.test.ts).
+ */
 export function kernelName(device: string): string | null {
   try {
+    const st = statSync(device, { bigint: true });
+    if (st.isBlockDevice()) {
+      const sys = `/sys/dev/block/${devNumber(st.rdev)}`;
+      if (existsSync(sys)) return basename(realpathSync(sys));
+    }
     return basename(realpathSync(device));
   } catch {
     return null;

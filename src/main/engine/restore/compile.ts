@@ -55,6 +55,16 @@ const step = (s: Omit<RestoreStep, 'weight'> & { weight?: number }): RestoreStep
 const text = (key: string, params: Text['params'] = {}): Text => ({ key, params });
 
 /** /dev/mapper/vg-lv and /dev/vg/lv name the same LV (dashes doubled in mapper names). */
+/**
+ * lvcreate activates the new LV and then wipes and zeroes it through /dev/VG/LV. By
+ * default LVM leaves that node to udev's rules; the rescue system (busybox, no udev)
+ * has none, so the node never appeared and every LVM restore failed there with
+ * "/dev/VG/LV: not found: device not cleared" (found in qemu, test/qemu/lvm.test.ts).
+ * LVM makes its nodes itself when told, which also works where udev runs: it then
+ * tells udev's rules to leave those nodes alone.
+ */
+export const LVM_OWN_NODES = ['--config', 'activation { udev_sync = 0 udev_rules = 0 }'];
+
 function lvNames(vg: string, lv: string): string[] {
   const esc = (s: string) => s.replace(/-/g, '--');
   return [`/dev/${vg}/${lv}`, `/dev/mapper/${esc(vg)}-${esc(lv)}`];
@@ -367,7 +377,7 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
       for (const lv of vgLvs) {
         const bytes = lvBytes.get(lv)!;
         const lvId = `${vgId}.${lv.name.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`;
-        steps.push(step({ id: `lvcreate.${lvId}`, phase: 'format', title: text('steps.lvcreate', { vg: vg.name, lv: lv.name, bytes }), argv: ['lvm', 'lvcreate', '-y', '-Wy', '-Zy', '-L', `${bytes}b`, '-n', lv.name, vg.name], destructive: true }));
+        steps.push(step({ id: `lvcreate.${lvId}`, phase: 'format', title: text('steps.lvcreate', { vg: vg.name, lv: lv.name, bytes }), argv: ['lvm', 'lvcreate', ...LVM_OWN_NODES, '-y', '-Wy', '-Zy', '-L', `${bytes}b`, '-n', lv.name, vg.name], destructive: true }));
         for (const n of lvNames(lv.vg, lv.name)) {
           devMap.set(n, `/dev/${lv.vg}/${lv.name}`);
           devBytes.set(n, bytes);

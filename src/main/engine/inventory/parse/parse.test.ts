@@ -103,6 +103,16 @@ describe('volume managers', () => {
     ]);
   });
 
+  it('LVM reports of active LVs (recorded inside qemu by test/qemu/lvm.test.ts: device-mapper, 8 MiB extents)', () => {
+    const l = parseLvm(fx('qemu-lvm-pvs.json'), fx('qemu-lvm-vgs.json'), fx('qemu-lvm-lvs.json'));
+    expect(l.pvs).toEqual([{ name: '/dev/vdb3', vg: 'vgdata', sizeBytes: 327155712, freeBytes: 134217728, uuid: 'KAYsON-vc42-q6tg-Ma3l-q4i3-uKhg-OhnV4d' }]);
+    expect(l.vgs).toEqual([{ name: 'vgdata', uuid: 'i3kZ2g-rbx8-hjvE-HzUA-fpNl-tx5f-0qXX0O', sizeBytes: 327155712, freeBytes: 134217728, extentBytes: 8388608 }]);
+    expect(l.lvs).toEqual([
+      { name: 'home', vg: 'vgdata', uuid: 'q7gVhU-EKE4-bsuP-zFZb-qvQr-UY8c-OKMN18', sizeBytes: 125829120, segtype: 'linear', devices: ['/dev/vdb3'] },
+      { name: 'srv', vg: 'vgdata', uuid: 'fvgdd5-iVAI-nHht-S34D-qQC7-4Mxm-STkzdS', sizeBytes: 67108864, segtype: 'linear', devices: ['/dev/vdb3'] },
+    ]);
+  });
+
   it('mdadm --detail --export (hand-written sample: no md driver here, see fixtures/README.md)', () => {
     expect(parseMdadmExport('/dev/md0', fx('mdadm-detail-export.txt'))).toEqual({
       device: '/dev/md0', level: 'raid1', metadata: '1.2', uuid: '3aa0c7a5:7e1f2a44:9c1b2d3e:4f5a6b7c', name: 'lifeboat:0', raidDevices: 2,
