@@ -92,6 +92,7 @@ export const ERROR_CODES = {
   'restore-size-too-small': 'refused',
   'restore-size-unknown': 'refused',
   'restore-size-locked': 'refused',
+  'restore-lvm-in-use': 'refused',
   'restore-step-failed': 'failure',
 } as const satisfies Record<string, ErrorKind>;
 

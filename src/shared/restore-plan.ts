@@ -54,13 +54,15 @@ export const RestoreStepSchema = z.object({
    * Steps the app runs with its own code (typed errors, byte progress, cancellation);
    * the sh rendering runs `argv`, which does the same thing with standard tools.
    */
-  native: z.enum(['verify-parts', 'check-target', 'extract']).optional(),
+  native: z.enum(['verify-parts', 'check-target', 'check-lvm', 'extract']).optional(),
   /** for native steps: what they act on */
   archive: z.string().optional(),
   device: z.string().optional(),
   minBytes: z.number().int().nonnegative().optional(),
   /** verify-parts: every part with its recorded size and digest */
   parts: z.array(z.object({ path: z.string(), size: z.number().int().nonnegative(), sha256: z.string() })).optional(),
+  /** check-lvm: the volume groups and PV UUIDs the restore creates, and its whole-disk targets */
+  lvm: z.object({ vgs: z.array(z.string()), pvUuids: z.array(z.string()), targets: z.array(z.string()) }).optional(),
 });
 export type RestoreStep = z.infer<typeof RestoreStepSchema>;
 

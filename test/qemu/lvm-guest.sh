@@ -164,3 +164,17 @@ stage_restore() {
 	umount_system
 	lvm vgchange -an vgdata
 }
+
+# Stage 4: a migration — the old disk (/dev/vdb, holding vgdata) still attached while the
+# set is restored onto /dev/vdc. LVM cannot hold the same VG or PV UUID twice, so the
+# restore must refuse before it writes anything: the marker on the target stays.
+stage_migrate() {
+	printf LBMARK-BEFORE | dd of=/dev/vdc conv=notrunc 2>/dev/null
+	rc=0
+	lifeboat restore --set "$O/set" --target /dev/vdc --yes --json >"$O/migrate.jsonl" 2>&1 || rc=$?
+	echo "$rc" >"$O/migrate.rc"
+	rc=0
+	LIFEBOAT_SET="$O/set" LIFEBOAT_TARGET_1=/dev/vdc dash "$O/set/restore.sh" >"$O/migrate-sh.txt" 2>&1 || rc=$?
+	echo "$rc" >"$O/migrate-sh.rc"
+	dd if=/dev/vdc bs=13 count=1 2>/dev/null >"$O/migrate-marker.txt"
+}

@@ -252,6 +252,10 @@ describe('compilePlan with LVM (metadata recorded from a real PV; no device-mapp
     expect(i(/pvcreate/)).toBeLessThan(i(/vgcreate/));
     expect(i(/vgcreate/)).toBeLessThan(i(/lvcreate .* -n root/));
     expect(i(/lvcreate .* -n root/)).toBeLessThan(i(/mkfs.ext4 .*\/dev\/lbvg\/root/));
+    // the VG must not exist on another attached disk: checked before the first destructive step
+    const chk = p.steps.find((s) => s.id === 'check-lvm')!;
+    expect(chk).toMatchObject({ phase: 'check', native: 'check-lvm', destructive: false, lvm: { vgs: ['lbvg'], pvUuids: [expect.any(String)], targets: p.targets.map((t) => t.device) } });
+    expect(p.steps.indexOf(chk)).toBeLessThan(p.steps.findIndex((s) => s.destructive));
     // LVM makes /dev/lbvg/root itself: the rescue system has no udev to do it (test/qemu/lvm.test.ts)
     expect(p.steps[i(/lvcreate .* -n root/)].argv).toEqual(['lvm', 'lvcreate', '--config', 'activation { udev_sync = 0 udev_rules = 0 }', '-y', '-Wy', '-Zy', '-L', `${lvSize(p, 'root')}b`, '-n', 'root', 'lbvg']);
     expect(p.steps.find((s) => s.id === 'mount.root')!.argv).toEqual(['mount', '-t', 'ext4', '/dev/lbvg/root', '/m']);

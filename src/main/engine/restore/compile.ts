@@ -20,6 +20,7 @@ import { bootSteps } from './boot';
 import { sfdiskScript } from './sfdisk';
 import { decompressArgv, tarExtractArgv } from './extract-args';
 import { shq } from './quote';
+import { lvmClashSh } from './lvm-conflicts';
 import { rawSteps } from './raw';
 
 export interface TargetSpec {
@@ -301,6 +302,18 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
         minBytes: t.neededBytes,
       }),
     );
+  }
+
+  // LVM names are machine-wide: a VG or PV UUID the restore recreates that sits on another
+  // attached disk would stop pvcreate/vgcreate after the wipe (lvm-conflicts.ts)
+  const restoredVgs = (layout.lvm?.vgs ?? []).filter((vg) => pvs.filter((p) => p.vg === vg.name).every((p) => devMap.has(p.name)));
+  if (restoredVgs.length) {
+    const claim = {
+      vgs: restoredVgs.map((vg) => vg.name),
+      pvUuids: clone ? [] : pvs.filter((p) => restoredVgs.some((vg) => vg.name === p.vg)).map((p) => p.uuid),
+      targets: targets.map((t) => t.device),
+    };
+    steps.push(step({ id: 'check-lvm', phase: 'check', title: text('steps.checkLvm', { vgs: claim.vgs.join(', ') }), argv: { sh: lvmClashSh(claim) }, destructive: false, native: 'check-lvm', lvm: claim }));
   }
 
   // --- wipe and partition

@@ -16,6 +16,7 @@ import { throwIfCancelled, type JobContext } from '../job';
 import { run } from '../run';
 import { runPipeline } from './extract';
 import { partGuard, verifyParts, type PartIdentity } from './parts';
+import { assertNoLvmClash } from './lvm-conflicts';
 
 export interface RunPlanOptions {
   /** throws when a target must not be written (assertWritableTarget from drives/guard) */
@@ -167,6 +168,10 @@ interface PartsState {
 async function runStep(ctx: JobContext, s: RestoreStep, opts: RunPlanOptions, mountRoot: string, parts: PartsState, onBytes: (n: number) => void): Promise<void> {
   if (s.native === 'verify-parts') {
     for (const [path, id] of await verifyParts(s.parts ?? [], ctx.signal, () => undefined)) parts.proven.set(path, id);
+    return;
+  }
+  if (s.native === 'check-lvm') {
+    await assertNoLvmClash(s.lvm!, ctx.signal);
     return;
   }
   if (s.native === 'check-target') {
