@@ -15,6 +15,7 @@ import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir, type 
 import { runCli as cli } from '../util/cli';
 import { hasQemu, stopAll, Vm } from './vm';
 import { makeFakeSet } from './fake-set';
+import { setsOnStick } from './stick-sets';
 
 const kernelName = existsSync('/boot') ? readdirSync('/boot').find((f) => f.startsWith('vmlinuz-')) : undefined;
 const ok = canUseLoop() && Boolean(kernelName);
@@ -44,13 +45,7 @@ function withData<T>(fn: (root: string) => T): T {
 }
 
 /** Which set is where on the stick: `dir → id`. */
-const contents = () =>
-  withData((root) => {
-    const found: Record<string, string> = {};
-    const dirs = ['lifeboat', ...(existsSync(join(root, 'sets')) ? readdirSync(join(root, 'sets')).map((n) => `sets/${n}`) : [])];
-    for (const d of dirs) if (existsSync(join(root, d, 'lifeboat.json'))) found[d] = JSON.parse(readFileSync(join(root, d, 'lifeboat.json'), 'utf8')).id;
-    return found;
-  });
+const contents = () => withData(setsOnStick);
 
 /** The boot files and their identity (hash, inode, mtime), plus the BIOS and EFI partitions' bytes. */
 const bootState = () => ({

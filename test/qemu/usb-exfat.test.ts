@@ -20,6 +20,7 @@ import { hostKernel, loopQemuSkipReason, ovmf, stopAll, Vm } from './vm';
 import { makeFakeSet } from './fake-set';
 import { expectRestored, makeSmallSystem, type SmallSystem } from './small-system';
 import { mountData } from '../../src/main/engine/media/usb-data';
+import { setsOnStick } from './stick-sets';
 
 const MiB = 1024 * 1024;
 const SIZE = 160 * MiB;
@@ -59,13 +60,7 @@ async function withData<T>(fn: (root: string) => T): Promise<T> {
 }
 
 /** Which set is where on the stick: `dir → id`. */
-const contents = () =>
-  withData((root) => {
-    const found: Record<string, string> = {};
-    const dirs = ['lifeboat', ...(existsSync(join(root, 'sets')) ? readdirSync(join(root, 'sets')).map((n) => `sets/${n}`) : [])];
-    for (const d of dirs) if (existsSync(join(root, d, 'lifeboat.json'))) found[d] = JSON.parse(readFileSync(join(root, d, 'lifeboat.json'), 'utf8')).id;
-    return found;
-  });
+const contents = () => withData(setsOnStick);
 
 const again = (setDir: string) => cli(['media', '--usb', stick!.device, '--set', setDir, '--again', '--keep', '2', '--include-loop', '--yes', '--json']);
 
