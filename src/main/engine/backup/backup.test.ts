@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, cpSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, unlinkSync, utimesSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, cpSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, truncateSync, unlinkSync, utimesSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir, type LoopDevice } from '../../../../test/util/loop';
@@ -19,6 +19,19 @@ import { runCli as cli } from '../../../../test/util/cli';
 
 const sh = (cmd: string, ...args: string[]) => execFileSync('sh', ['-c', cmd, 'sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
+
+/** "pid command" of every process whose working folder is under dir (deleted or not). */
+function processesIn(dir: string): string[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`).startsWith(dir + '/') ? [`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`] : [];
+      } catch {
+        return [];
+      }
+    });
+}
 
 const ROOT_UUID = '0a1b2c3d-1111-4222-8333-444455556666';
 const HOME_UUID = '0a1b2c3d-7777-4888-8999-aaaabbbbcccc';
@@ -293,6 +306,7 @@ describe.skipIf(skip)(`backup and verify on a GPT loop disk with / and /home (${
     expect(r.code).toBe(1);
     expect(r.last).toMatchObject({ code: 'dest-full', params: { path: join(small, 'second') } });
     expect(readdirSync(small)).toEqual(['earlier']);
+    expect(processesIn(small)).toEqual([]);
     expect(sh('cd "$1" && find . -type f -exec sha256sum {} + | sort', earlier)).toBe(before);
     expect((await cli(['verify', earlier])).code).toBe(0);
   });
@@ -311,6 +325,9 @@ describe.skipIf(skip)(`backup and verify on a GPT loop disk with / and /home (${
     await expect(runBackup({ dest: join(parent, 'set'), root, compress: 'xz', level: 9 }, ctx)).rejects.toMatchObject({ code: 'cancelled' });
     expect(readdirSync(parent)).toEqual([]);
     expect(log.some((l) => l.startsWith('removed the incomplete set'))).toBe(true);
+    // split and the per-part filters it started (tee, sha256sum) are gone too, not writing
+    // into a removed folder: they all worked inside the set folder
+    expect(processesIn(parent)).toEqual([]);
   });
 });
 
