@@ -462,7 +462,8 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
       await p.getByTestId('keep').fill('1');
       await p.locator('[data-testid=stick-set][data-removed=true]').waitFor();
       expect(await p.getByTestId('data-fs').count()).toBe(0);
-      await p.locator('[data-testid=doctor][data-ok=true]').waitFor({ timeout: 30_000 });
+      // no rescue system is built: the build tools are not checked, nor shown
+      expect(await p.getByTestId('doctor').count()).toBe(0);
       await shot(p, 'en', n + 2, 'media-rescue-usb-again');
       await p.getByTestId('rescue-next').click();
       await p.getByTestId('step-review').waitFor();

@@ -725,6 +725,17 @@ describe('media store: disc sets, the stick’s filesystem, backup again', () =>
     expect(fake.calls.find((c) => c.method === 'media.make')?.req).toMatchObject({ again: true, keep: 2 });
   });
 
+  it('adding a set builds no rescue system: a doctor that misses build tools does not block it, but does block erasing the stick', async () => {
+    const { store } = await at('usb');
+    store.getState().setUsbDevice('/dev/sde');
+    await tick();
+    expect(isAgain(store.getState())).toBe(true);
+    store.setState({ doctor: { ok: false, media: 'usb', items: [], missingModules: [] } });
+    expect(rescueProblem(store.getState())).toBeNull();
+    store.getState().setUsbMode('erase');
+    expect(rescueProblem(store.getState())).toBe('doctorMissing');
+  });
+
   it('keeping every set asks nothing; erasing the Lifeboat stick instead asks again and names a filesystem', async () => {
     const { store } = await at('usb');
     store.getState().setUsbDevice('/dev/sde');

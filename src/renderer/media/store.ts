@@ -322,7 +322,8 @@ export function rescueProblem(s: MediaState): Problem | null {
     if (pxe === dest || pxe.startsWith(dest + '/') || dest.startsWith(pxe + '/')) return 'pxeInsideDest';
   }
   if (s.kernel.trim() && !isAbsolute(s.kernel.trim())) return 'kernelRelative';
-  if (s.doctor && !s.doctor.ok) return 'doctorMissing';
+  // adding a set to a Lifeboat stick builds no rescue system: the build tools do not matter then
+  if (s.doctor && !s.doctor.ok && !isAgain(s)) return 'doctorMissing';
   return null;
 }
 

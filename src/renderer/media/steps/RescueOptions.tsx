@@ -119,29 +119,34 @@ export function RescueOptions() {
         </div>
       )}
 
-      <h3 className="subtle-heading">{t('makeMedia:rescue.doctor.title')}</h3>
-      {doctorLoading && <p className="muted">{t('makeMedia:rescue.doctor.checking')}</p>}
-      {doctorError && <ErrorNotice error={doctorError} testId="doctor-error" />}
-      {doctor && !doctorLoading && (
-        <div data-testid="doctor" data-ok={doctor.ok}>
-          {doctor.ok ? (
-            <p className="notice ok" data-testid="doctor-ok">{t('makeMedia:rescue.doctor.allGood')}</p>
-          ) : (
-            <p className="notice error" data-testid="doctor-blocking">{t('makeMedia:rescue.doctor.blocking', { count: missingNeeded.length })}</p>
-          )}
-          {kernel && !isAgain(state) && (
-            <p className="muted" data-testid="doctor-kernel">
-              {t('makeMedia:rescue.doctor.kernel', { path: kernel.path ?? '', version: kernel.detail ?? '' })}
-            </p>
-          )}
-          {missingNeeded.length > 0 && <ul className="doctor-list">{missingNeeded.map((i) => <MissingItem key={`${i.group}-${i.id}`} item={i} />)}</ul>}
-          {missingOptional.length > 0 && (
-            <details className="doctor-optional">
-              <summary>{t('makeMedia:rescue.doctor.optional', { count: missingOptional.length })}</summary>
-              <ul className="doctor-list">{missingOptional.map((i) => <MissingItem key={`${i.group}-${i.id}`} item={i} />)}</ul>
-            </details>
-          )}
-        </div>
+      {/* Adding a set builds no rescue system: whether this computer could build one does not matter. */}
+      {!isAgain(state) && (
+        <>
+        <h3 className="subtle-heading">{t('makeMedia:rescue.doctor.title')}</h3>
+        {doctorLoading && <p className="muted">{t('makeMedia:rescue.doctor.checking')}</p>}
+        {doctorError && <ErrorNotice error={doctorError} testId="doctor-error" />}
+        {doctor && !doctorLoading && (
+          <div data-testid="doctor" data-ok={doctor.ok}>
+            {doctor.ok ? (
+              <p className="notice ok" data-testid="doctor-ok">{t('makeMedia:rescue.doctor.allGood')}</p>
+            ) : (
+              <p className="notice error" data-testid="doctor-blocking">{t('makeMedia:rescue.doctor.blocking', { count: missingNeeded.length })}</p>
+            )}
+            {kernel && !isAgain(state) && (
+              <p className="muted" data-testid="doctor-kernel">
+                {t('makeMedia:rescue.doctor.kernel', { path: kernel.path ?? '', version: kernel.detail ?? '' })}
+              </p>
+            )}
+            {missingNeeded.length > 0 && <ul className="doctor-list">{missingNeeded.map((i) => <MissingItem key={`${i.group}-${i.id}`} item={i} />)}</ul>}
+            {missingOptional.length > 0 && (
+              <details className="doctor-optional">
+                <summary>{t('makeMedia:rescue.doctor.optional', { count: missingOptional.length })}</summary>
+                <ul className="doctor-list">{missingOptional.map((i) => <MissingItem key={`${i.group}-${i.id}`} item={i} />)}</ul>
+              </details>
+            )}
+          </div>
+        )}
+        </>
       )}
       {(kernelMissing || state.kernel) && !isAgain(state) && (
         <form
