@@ -16,6 +16,13 @@ export function WarningList({ warnings, testId }: { warnings: Warning[]; testId?
       {warnings.map((w, i) => (
         <li key={`${w.code}-${i}`} className="notice warning" data-code={w.code}>
           {t(`backup:warnings.${w.code}`, { ...w.params, defaultValue: t('makeMedia:inventory.unknownWarning', { code: w.code }) })}
+          {/* a tool's own words (English, technical) stay out of the sentence, one click away */}
+          {typeof w.params?.detail === 'string' && w.params.detail && (
+            <details className="warning-detail">
+              <summary>{t('makeMedia:inventory.technical')}</summary>
+              <code>{w.params.detail}</code>
+            </details>
+          )}
         </li>
       ))}
     </ul>

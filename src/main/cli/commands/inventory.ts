@@ -11,7 +11,11 @@ import { collectInventory } from '../../engine/inventory/collect';
 export function printWarnings(io: CliIo, warnings: Warning[]): void {
   if (!warnings.length) return;
   io.err(io.t('backup:inventory.warningsTitle') + '\n');
-  for (const w of warnings) io.err(`  ${io.t(`backup:warnings.${w.code}`, { ...w.params, defaultValue: `${w.code} ${JSON.stringify(w.params)}` })}\n`);
+  for (const w of warnings) {
+    io.err(`  ${io.t(`backup:warnings.${w.code}`, { ...w.params, defaultValue: `${w.code} ${JSON.stringify(w.params)}` })}\n`);
+    // the tool's own words, below the sentence: technical, and in the tool's language
+    if (typeof w.params?.detail === 'string' && w.params.detail) io.err(`    ${w.params.detail}\n`);
+  }
 }
 
 function printLayout(io: CliIo, layout: Layout): void {
