@@ -91,6 +91,20 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
     return page;
   }
 
+  /** Opens the media journey on `root` (an installed system elsewhere) and stops on the Backup step with `dest` filled in. */
+  async function toBackupStep(lang: 'en' | 'fr', root: string, dest: string): Promise<Page> {
+    const p = await open(lang);
+    await p.getByTestId('journey-media').click();
+    await p.getByTestId('source-other').check();
+    await p.getByTestId('root-path').fill(root);
+    await p.getByTestId('inventory-read').click();
+    await p.getByTestId('inventory').waitFor({ timeout: 30_000 });
+    await p.getByTestId('source-next').click();
+    await p.getByTestId('step-backup').waitFor();
+    await p.getByTestId('dest-path').fill(dest);
+    return p;
+  }
+
   /** Source → Backup → Rescue → Review, leaving the Review step ready to start. */
   async function throughOptions(
     p: Page,
@@ -571,15 +585,7 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
     // ~42 MiB that does not compress, in parts of 20 MiB: more than one 64 MiB disc holds beside the rescue system.
     const root = makeRoot(work, 40 * 1024 * 1024);
     const dest = join(work, 'set');
-    const p = await open(lang);
-    await p.getByTestId('journey-media').click();
-    await p.getByTestId('source-other').check();
-    await p.getByTestId('root-path').fill(root);
-    await p.getByTestId('inventory-read').click();
-    await p.getByTestId('inventory').waitFor({ timeout: 30_000 });
-    await p.getByTestId('source-next').click();
-    await p.getByTestId('step-backup').waitFor();
-    await p.getByTestId('dest-path').fill(dest);
+    const p = await toBackupStep(lang, root, dest);
     await p.getByTestId('split').selectOption('custom');
     await p.getByTestId('split-custom').fill('20M');
     await p.getByTestId('backup-next').click();
@@ -626,15 +632,7 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
     mkdirSync(work);
     const root = makeRoot(work);
     const dest = join(work, 'set');
-    const p = await open(lang);
-    await p.getByTestId('journey-media').click();
-    await p.getByTestId('source-other').check();
-    await p.getByTestId('root-path').fill(root);
-    await p.getByTestId('inventory-read').click();
-    await p.getByTestId('inventory').waitFor({ timeout: 30_000 });
-    await p.getByTestId('source-next').click();
-    await p.getByTestId('step-backup').waitFor();
-    await p.getByTestId('dest-path').fill(dest);
+    const p = await toBackupStep(lang, root, dest);
     // The root's folders with their sizes, measured by the helper; /tmp is left out by its chip.
     const folder = (path: string) => p.locator(`[data-testid=folder][data-path="${path}"]`);
     await folder('/home').waitFor({ timeout: 30_000 });
@@ -687,15 +685,7 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
     const work = join(dir, `compression-${lang}`);
     mkdirSync(work);
     const root = makeRoot(work);
-    const p = await open(lang);
-    await p.getByTestId('journey-media').click();
-    await p.getByTestId('source-other').check();
-    await p.getByTestId('root-path').fill(root);
-    await p.getByTestId('inventory-read').click();
-    await p.getByTestId('inventory').waitFor({ timeout: 30_000 });
-    await p.getByTestId('source-next').click();
-    await p.getByTestId('step-backup').waitFor();
-    await p.getByTestId('dest-path').fill(join(work, 'set'));
+    const p = await toBackupStep(lang, root, join(work, 'set'));
     // The helper measures every compressor on a sample of the root: "measuring…" until it answers.
     const choice = p.locator('[data-testid=compress-choice][data-measuring=false]');
     await choice.waitFor({ timeout: 150_000 });
