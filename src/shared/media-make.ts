@@ -131,6 +131,9 @@ export interface MadeAgain {
 export const DISC_BYTES = { cd: 360_000 * 2048, dvd: 2_295_104 * 2048 } as const;
 export type DiscSize = keyof typeof DISC_BYTES;
 
+/** Sets a stick keeps after "backup again" when nobody says (CLI `--keep`, the wizard, the helper). */
+export const DEFAULT_KEEP = 3;
+
 /** The rescue medium a `media.make` job built. */
 export interface MadeMedia {
   kind: MediaKind;

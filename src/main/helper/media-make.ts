@@ -11,12 +11,12 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { JobDone, requestSchemas } from '../../shared/api';
 import { LifeboatError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
-import { isForbiddenOutput, mediaOutputOf, type InventoryView, type MadeMedia, type MadeSet, type MediaKind } from '../../shared/media-make';
+import { DEFAULT_KEEP, isForbiddenOutput, mediaOutputOf, type InventoryView, type MadeMedia, type MadeSet, type MediaKind } from '../../shared/media-make';
 import { runBackup } from '../engine/backup/backup';
 import { DEFAULT_EXCLUDES, lostFoundExcludes } from '../engine/backup/excludes';
 import { collectInventory, relativeMountpoint } from '../engine/inventory/collect';
 import type { JobContext } from '../engine/job';
-import { buildMedia } from '../engine/media/build';
+import { buildMedia, type MediaResult } from '../engine/media/build';
 import { chooseKernel } from '../engine/media/kernel';
 import { assertWritableTarget, unmountDrive } from '../engine/drives/guard';
 import { sourceDeviceOf } from '../engine/image/source-device';
@@ -104,6 +104,20 @@ async function stickGuard(device: string, root: string, dest: string, includeLoo
   };
 }
 
+/** What the wizard is told of a built medium. */
+export function madeMedia(m: MediaResult): MadeMedia {
+  return { kind: m.kind, path: m.path, bytes: m.bytes, seconds: m.seconds, manifestPath: m.manifestPath, missingTools: m.missingTools, missingModules: m.missingModules, ...(m.discs ? { discs: m.discs } : {}) };
+}
+
+/** A media job's end: what was made (either part may be null), and why it stopped if it did. */
+export function mediaJobDone(ctx: JobContext, backup: MadeSet | null, media: MadeMedia | null, error: ErrorInfo | null): JobDone {
+  const result = { kind: 'media' as const, backup, media };
+  return error ? { jobId: ctx.jobId, kind: 'media', ok: false, error, result } : { jobId: ctx.jobId, kind: 'media', ok: true, result };
+}
+
+/** A cancelled job says so, whatever the interrupted tool reported. */
+export const jobFailure = (ctx: JobContext, err: unknown): ErrorInfo => (ctx.signal.aborted ? new LifeboatError('cancelled').toInfo() : toErrorInfo(err));
+
 /**
  * Runs the backup, then the ISO. A failure or cancel during the backup leaves nothing
  * (runBackup removes its partial set); once the set is complete it is kept even if the
@@ -113,11 +127,8 @@ export async function runMediaMake(p: MediaMakeParams, ctx: JobContext): Promise
   const { root, dest, kind, out } = preflightMediaMake(p);
   let backup: MadeSet | null = null;
   let media: MadeMedia | null = null;
-  const done = (error: ErrorInfo | null): JobDone => {
-    const result = { kind: 'media' as const, backup, media };
-    return error ? { jobId: ctx.jobId, kind: 'media', ok: false, error, result } : { jobId: ctx.jobId, kind: 'media', ok: true, result };
-  };
-  const failure = (err: unknown): ErrorInfo => (ctx.signal.aborted ? new LifeboatError('cancelled').toInfo() : toErrorInfo(err));
+  const done = (error: ErrorInfo | null): JobDone => mediaJobDone(ctx, backup, media, error);
+  const failure = (err: unknown): ErrorInfo => jobFailure(ctx, err);
   let usbGuard: ((device: string) => Promise<void>) | undefined;
   try {
     // Before the backup: a stick the guard refuses should not cost an hour of archiving first.
@@ -137,7 +148,7 @@ export async function runMediaMake(p: MediaMakeParams, ctx: JobContext): Promise
       // The disc size travels in bytes; the engine takes the text `--split-media` takes.
       const splitMedia = p.splitMedia !== undefined ? String(p.splitMedia) : undefined;
       const m = await buildMedia({ set: backup.path, embed: p.embed, [kind]: out, usbGuard, lang: p.lang, kernel: p.kernel, dataFs: kind === 'usb' ? p.dataFs : undefined, splitMedia }, ctx);
-      media = { kind: m.kind, path: m.path, bytes: m.bytes, seconds: m.seconds, manifestPath: m.manifestPath, missingTools: m.missingTools, missingModules: m.missingModules, ...(m.discs ? { discs: m.discs } : {}) };
+      media = madeMedia(m);
     }
   } catch (err) {
     return done(failure(err));
@@ -146,8 +157,6 @@ export async function runMediaMake(p: MediaMakeParams, ctx: JobContext): Promise
   return done(null);
 }
 
-/** How many sets a stick keeps after "backup again" when the request says nothing (the CLI's default). */
-export const DEFAULT_KEEP = 3;
 
 /**
  * "Backup again": the new set onto the Lifeboat stick, the oldest beyond `keep` removed,

@@ -6,11 +6,12 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { JobDone } from '../../shared/api';
-import { LifeboatError, toErrorInfo } from '../../shared/errors';
+import { LifeboatError } from '../../shared/errors';
 import { isForbiddenOutput } from '../../shared/media-make';
 import type { JobContext } from '../engine/job';
 import { buildMedia } from '../engine/media/build';
 import { chooseKernel } from '../engine/media/kernel';
+import { jobFailure, madeMedia, mediaJobDone } from './media-make';
 
 export interface RescueOnlyParams {
   iso: string;
@@ -31,11 +32,8 @@ export function preflightRescueOnly(p: RescueOnlyParams): string {
 export async function runRescueOnly(p: RescueOnlyParams, ctx: JobContext): Promise<JobDone> {
   const iso = preflightRescueOnly(p);
   try {
-    const m = await buildMedia({ iso, lang: p.lang, kernel: p.kernel }, ctx);
-    const media = { kind: m.kind, path: m.path, bytes: m.bytes, seconds: m.seconds, manifestPath: m.manifestPath, missingTools: m.missingTools, missingModules: m.missingModules };
-    return { jobId: ctx.jobId, kind: 'media', ok: true, result: { kind: 'media', backup: null, media } };
+    return mediaJobDone(ctx, null, madeMedia(await buildMedia({ iso, lang: p.lang, kernel: p.kernel }, ctx)), null);
   } catch (err) {
-    const error = ctx.signal.aborted ? new LifeboatError('cancelled').toInfo() : toErrorInfo(err);
-    return { jobId: ctx.jobId, kind: 'media', ok: false, error, result: { kind: 'media', backup: null, media: null } };
+    return mediaJobDone(ctx, null, null, jobFailure(ctx, err));
   }
 }

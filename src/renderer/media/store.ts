@@ -16,7 +16,7 @@ import { parseSize } from '../../shared/format';
 import type { MediaMakeRequest } from '../../shared/profile';
 import type { Drive } from '../../shared/drive';
 import { isSystemDrive } from '../../shared/drive-policy';
-import { DISC_BYTES, SPLIT_CHOICES, setsRemovedByKeep, type DiscSize, type MediaKind, type DoctorReport, type InventoryView, type MadeMedia, type MadeSet, type SplitChoice, type StickInfo, type StickSet } from '../../shared/media-make';
+import { DEFAULT_KEEP, DISC_BYTES, SPLIT_CHOICES, setsRemovedByKeep, type DiscSize, type MediaKind, type DoctorReport, type InventoryView, type MadeMedia, type MadeSet, type SplitChoice, type StickInfo, type StickSet } from '../../shared/media-make';
 import { errorOf, idleJob, trackJobs, type JobActions, type JobState } from '../app/job-tracker';
 import { createRehearseStore, type RehearseStore } from './rehearse-store';
 import { componentMatches, excludingPattern, folderExclude, type FolderSize } from '../../shared/folder-sizes';
@@ -42,8 +42,6 @@ export const LEVELS: Record<Exclude<Compressor, 'none'>, { min: number; max: num
   lz4: { min: 1, max: 12, default: 1 },
 };
 
-/** Sets a stick keeps after "backup again" unless told otherwise (the CLI's default). */
-export const DEFAULT_KEEP = 3;
 
 /** "No splitting" still needs a number for the engine: one part as large as any file can be. */
 const NO_SPLIT = Number.MAX_SAFE_INTEGER;

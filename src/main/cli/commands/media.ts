@@ -26,6 +26,7 @@ import { discSizeText, type Profile } from '../../../shared/profile';
 import { readProfile } from '../../services/profile';
 import { planUsbAgain, usbAgain } from '../../engine/media/usb-again';
 import type { CliIo } from '../output';
+import { DEFAULT_KEEP } from '../../../shared/media-make';
 
 export interface MediaFlags {
   profile?: string;
@@ -114,7 +115,7 @@ export const registerMedia: RegisterCommand = (program: Command, io, signal, set
         if (!o.usb || o.iso || o.pxe) refuse('--again', io.t('media:againNeedsUsb'));
         if (!o.set) refuse('--set', io.t('media:needSet'));
         if (flags.kernel || flags.modules || o.splitMedia || o.rescueOnly || (flags.embed && cmd.getOptionValueSource('embed') === 'cli')) refuse('--again', io.t('media:againKeepsRescue'));
-        const keep = o.keep === undefined ? 3 : Number(o.keep);
+        const keep = o.keep === undefined ? DEFAULT_KEEP : Number(o.keep);
         if (!(Number.isInteger(keep) && keep >= 1 && keep <= 100)) refuse('--keep', io.t('media:keepRange'));
         await backupAgain(io, signal, { device: o.usb!, set: o.set!, keep, yes: o.yes, includeLoop: Boolean(o.includeLoop) });
         setExitCode(0);
