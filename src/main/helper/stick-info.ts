@@ -7,14 +7,11 @@
  * folder of its own and unmounted before the answer goes out. The drive guard runs
  * first, as for a stick about to be written: a system disk is never even mounted.
  */
-import { mkdtempSync, rmdirSync, statfsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { statfsSync } from 'node:fs';
 import { LifeboatError } from '../../shared/errors';
 import type { StickInfo } from '../../shared/media-make';
 import { assertWritableTarget } from '../engine/drives/guard';
-import { assertLifeboatStick, listStickSets } from '../engine/media/usb-again';
-import { mountData } from '../engine/media/usb-data';
+import { assertLifeboatStick, listStickSets, withStickData } from '../engine/media/usb-again';
 
 export async function stickInfo(p: { device: string; includeLoop?: boolean }): Promise<StickInfo> {
   const drive = await assertWritableTarget(p.device, { imageSize: null, imageSourceDevice: null, includeLoop: Boolean(p.includeLoop) });
@@ -26,21 +23,8 @@ export async function stickInfo(p: { device: string; includeLoop?: boolean }): P
     if (err instanceof LifeboatError && err.code === 'invalid-request') return { device: drive.device, lifeboat: false, reason: String(err.params.reason ?? err.message) };
     throw err;
   }
-  const mnt = mkdtempSync(join(tmpdir(), 'lifeboat-stick-info-'));
-  try {
-    const mounted = await mountData(data.partition, data.fs, mnt, { readOnly: true });
-    try {
-      const st = statfsSync(mnt);
-      return { device: drive.device, lifeboat: true, sets: listStickSets(mnt), freeBytes: st.bavail * st.bsize };
-    } finally {
-      await mounted.unmount();
-    }
-  } finally {
-    // rmdir, not a recursive rm: were the stick still mounted there, it would be emptied.
-    try {
-      rmdirSync(mnt);
-    } catch {
-      /* still mounted: left for the user to see rather than emptied */
-    }
-  }
+  return withStickData(data, true, async (root) => {
+    const st = statfsSync(root);
+    return { device: drive.device, lifeboat: true, sets: listStickSets(root), freeBytes: st.bavail * st.bsize };
+  });
 }

@@ -149,8 +149,12 @@ function planOn(root: string, device: string, set: string, keep: number): UsbAga
 }
 
 async function withData<T>(device: string, readOnly: boolean, fn: (root: string) => Promise<T>): Promise<T> {
-  const data = await assertLifeboatStick(device);
-  const mnt = mkdtempSync(join(tmpdir(), 'lifeboat-usb-again-'));
+  return withStickData(await assertLifeboatStick(device), readOnly, fn);
+}
+
+/** Runs `fn` on a Lifeboat stick's data partition mounted in a folder of its own, unmounted after. */
+export async function withStickData<T>(data: StickData, readOnly: boolean, fn: (root: string) => Promise<T>): Promise<T> {
+  const mnt = mkdtempSync(join(tmpdir(), 'lifeboat-stick-'));
   let mounted;
   try {
     // Looking must not write: read-only, and no journal replay for the plan.
