@@ -1,26 +1,58 @@
 /**
- * Archives one filesystem: `tar --create` | compressor | split, in one pass.
+ * Archives one filesystem: `tar --create | compressor | split`, in one pass.
  *
- * The three are joined by OS pipes: no archive byte passes through Node (split writes
- * and hashes the parts, see splitIntoParts). Bytes in are counted from tar's checkpoints
- * and its final --totals. Any failure stops all three and the first real cause is thrown
- * (a full disk, a tool's stderr, or `cancelled`).
+ * The three run as one bash pipeline, joined by kernel pipes: no archive byte passes
+ * through Node, and no stream handle is passed from one child to the next through Node
+ * (the earlier design, each tool spawned by Node with the previous one's stdout as its
+ * stdin, moved the bytes through socketpairs — slower than pipes — and hung in rare runs
+ * under load). split writes and hashes the parts (partFilter); Node reads only tar's
+ * member list and checkpoints (stderr), the parts' "<size> <sha256> <name>" lines and the
+ * pipeline's exit statuses (stdout), and the compressor's and split's messages (fd 3).
+ * tar's member list goes to a file (--index-file) that Node reads a few times a second:
+ * one line per file written into a pipe woke Node 70,000 times for a system tree, which
+ * cost 0.7 s of a 6 s run.
+ *
+ * The pipeline runs in its own process group: a cancel, a full destination or any failure
+ * stops every process of it, and this returns only once they are all gone, so the caller
+ * may remove the set folder without a late write landing in it.
  */
+import { open, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { LifeboatError } from '../../../shared/errors';
 import type { Part } from '../../../shared/backup-set';
-import { spawnTool, ToolError } from '../run';
+import { ToolError } from '../run';
 import type { Chosen } from './compressors';
-import { chooseHasher, splitIntoParts } from './part-writer';
+import { chooseHasher, EMPTY_SHA256, isSpaceError, PART_LINE, partFilter, SPACE_MESSAGE } from './part-writer';
 import { tarCreateArgs } from './tar-args';
-import { spawnFromStream } from './piped';
 
 /** 128 KiB records (blocking factor 256, not tar's default 20): 13× fewer writes by tar
  *  and reads by the compressor. Any tar reads them back (it finds the record size itself). */
 const BLOCKING = 256;
 /** tar's record size: checkpoints count records */
 const RECORD = BLOCKING * 512;
-/** a checkpoint every 8 records: progress every MiB */
-const CHECKPOINT_RECORDS = 8;
+/** a checkpoint every 32 records: progress every 4 MiB (each line wakes Node) */
+const CHECKPOINT_RECORDS = 32;
+/** how often the member list is looked at for the file count and the current name */
+const LIST_POLL_MS = 250;
+/** the line the pipeline ends with on stdout: the exit statuses of tar, the compressor, split */
+const STATUS = '@lifeboat-status ';
+
+/**
+ * $1: how many tar arguments follow, then them; then how many compressor words (0 for
+ * none), then them; the rest are split's arguments. Each tool gets its argv as an array,
+ * never re-parsed by the shell. The statuses are taken right after the pipeline.
+ */
+const SCRIPT = `nt=$1; shift; tar_args=("\${@:1:nt}"); shift "$nt"
+nc=$1; shift; comp=("\${@:1:nc}"); shift "$nc"
+if [ "$nc" -gt 0 ]; then
+  tar "\${tar_args[@]}" </dev/null | "\${comp[@]}" 2>&3 | split "$@" 2>&3
+  st="\${PIPESTATUS[0]} \${PIPESTATUS[1]} \${PIPESTATUS[2]}"
+else
+  tar "\${tar_args[@]}" </dev/null | split "$@" 2>&3
+  st="\${PIPESTATUS[0]} 0 \${PIPESTATUS[1]}"
+fi
+printf '${STATUS}%s\\n' "$st"`;
 
 export interface ArchiveFsResult {
   bytesIn: number;
@@ -47,7 +79,7 @@ export interface ArchiveFsOptions {
   onProgress: (bytesIn: number, files: number, current: string) => void;
 }
 
-/** Reads tar's stderr: "./member" lines are files, "tar: …" lines are messages. */
+/** Splits a stream into lines, keeping a partial last line for the next chunk. */
 function lineReader(onLine: (line: string) => void): (chunk: Buffer) => void {
   let rest = '';
   return (chunk) => {
@@ -57,68 +89,176 @@ function lineReader(onLine: (line: string) => void): (chunk: Buffer) => void {
   };
 }
 
+/**
+ * Follows tar's member list as it grows: how many files so far and the latest one.
+ * stop() reads what is left, so the final count is exact.
+ */
+function memberCounter(path: string): { files: number; current: string; stop: () => Promise<void> } {
+  const state = { files: 0, current: '', stop: async () => {} };
+  let offset = 0;
+  let rest = '';
+  let busy: Promise<void> = Promise.resolve();
+  const buf = Buffer.alloc(1 << 20);
+  const readNew = async () => {
+    let fh;
+    try {
+      fh = await open(path, 'r');
+    } catch {
+      return; // tar has not made it yet
+    }
+    try {
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+        if (!bytesRead) break;
+        offset += bytesRead;
+        const lines = (rest + buf.toString('utf8', 0, bytesRead)).split('\n');
+        rest = lines.pop()!;
+        for (const l of lines) if (l.startsWith('./')) state.files++;
+        const last = lines.findLast((l) => l.startsWith('./'));
+        if (last) state.current = last;
+      }
+    } finally {
+      await fh.close();
+    }
+  };
+  const timer = setInterval(() => {
+    busy = busy.then(readNew);
+  }, LIST_POLL_MS);
+  state.stop = async () => {
+    clearInterval(timer);
+    await (busy = busy.then(readNew));
+  };
+  return state;
+}
+
+/** Resolves once no process of the group is left (bounded: zombies may linger unreaped). */
+async function groupGone(pgid: number): Promise<void> {
+  for (let i = 0; i < 250; i++) {
+    try {
+      process.kill(-pgid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export async function archiveFilesystem(o: ArchiveFsOptions): Promise<ArchiveFsResult> {
-  // one controller stops every process when any part of the pipe fails, not only on cancel
-  const stop = new AbortController();
-  const signal = AbortSignal.any([o.signal, stop.signal]);
-  const tarArgs = [`--blocking-factor=${BLOCKING}`, `--checkpoint=${CHECKPOINT_RECORDS}`, '--checkpoint-action=echo=#%u', ...(await tarCreateArgs(o.mount, o.excludeArgs, '-', o.snapshot))];
-  // resolved before tar starts: an await between the spawns would leave tar's pipe unread
-  const hasher = await chooseHasher();
-  const tar = spawnTool('tar', tarArgs, { signal, stdin: 'ignore' });
-  const comp = o.compressor.program ? spawnFromStream(o.compressor.program, o.compressor.args, tar.stdout!, signal) : null;
+  const listFile = join(o.setDir, `${o.base}.members`);
+  const tarArgs = [
+    `--blocking-factor=${BLOCKING}`,
+    `--checkpoint=${CHECKPOINT_RECORDS}`,
+    '--checkpoint-action=echo=#%u',
+    `--index-file=${listFile}`,
+    ...(await tarCreateArgs(o.mount, o.excludeArgs, '-', o.snapshot)),
+  ];
+  const comp = o.compressor.program ? [o.compressor.program, ...o.compressor.args] : [];
+  const splitArgs = ['--bytes', String(o.split), '--suffix-length', String(o.partWidth), '--numeric-suffixes', '--filter', partFilter(await chooseHasher()), '-', `${o.base}.`];
+  if (o.signal.aborted) throw new LifeboatError('cancelled');
+
+  const sub = execa('bash', ['-c', SCRIPT, 'lifeboat-archive', String(tarArgs.length), ...tarArgs, String(comp.length), ...comp, ...splitArgs], {
+    reject: false,
+    buffer: false,
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    cwd: o.setDir,
+    // split runs its filter with $SHELL -c; the filter needs bash's pipefail
+    env: { LC_ALL: 'C', SHELL: '/bin/bash' },
+    detached: true,
+  });
+  const pgid = sub.pid;
+  let killed = false;
+  const kill = () => {
+    if (killed || !pgid) return;
+    killed = true;
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  };
+  o.signal.addEventListener('abort', kill, { once: true });
 
   let bytesIn = 0;
-  let files = 0;
-  let current = '';
+  const members = memberCounter(listFile);
   const messages: string[] = [];
-  tar.stderr!.on(
+  sub.stderr!.on(
     'data',
     lineReader((line) => {
-      if (line.startsWith('./')) {
-        files++;
-        current = line;
-      } else if (line.startsWith('tar: #')) {
+      if (line.startsWith('tar: #')) {
         // %u is the number of records written so far
         bytesIn = Number(line.slice(6)) * RECORD;
-        o.onProgress(bytesIn, files, current);
+        o.onProgress(bytesIn, members.files, members.current);
       } else if (line.startsWith('Total bytes written: ')) {
         bytesIn = parseInt(line.slice(21), 10);
       } else if (line) messages.push(line);
     }),
   );
-  let compErr = '';
-  comp?.stderr!.on('data', (c: Buffer) => (compErr = (compErr + c.toString()).slice(-4000)));
+  const parts: Part[] = [];
+  const status: { codes: number[] | null } = { codes: null };
+  let bad = '';
+  sub.stdout!.on(
+    'data',
+    lineReader((line) => {
+      const m = PART_LINE.exec(line);
+      if (m) parts.push({ name: m[3]!, size: Number(m[1]), sha256: m[2]! });
+      else if (line.startsWith(STATUS)) status.codes = line.slice(STATUS.length).split(' ').map(Number);
+      else if (line) bad ||= line;
+    }),
+  );
+  let toolErr = '';
+  let full = false;
+  sub.stdio[3]!.on('data', (c: Buffer) => {
+    toolErr = (toolErr + c.toString()).slice(-4000);
+    // a full destination stops everything now, not when the part would have ended
+    if (!full && SPACE_MESSAGE.test(toolErr)) {
+      full = true;
+      kill();
+    }
+  });
 
-  let firstError: unknown = null;
-  const fail = (err: unknown) => {
-    firstError ??= err;
-    stop.abort();
-  };
-  let parts: Part[] = [];
-  const splitting = splitIntoParts(comp ? comp.stdout! : tar.stdout!, {
-    setDir: o.setDir,
-    base: o.base,
-    split: o.split,
-    width: o.partWidth,
-    destLabel: o.destLabel,
-    signal,
-    hasher,
-  }).then((p) => {
-    parts = p;
-  }, fail);
-  const [tarRes, compRes] = await Promise.all([tar, comp ?? Promise.resolve(null), splitting]);
-  o.onProgress(bytesIn, files, current);
-
+  let res;
+  try {
+    res = await sub;
+  } finally {
+    o.signal.removeEventListener('abort', kill);
+    await members.stop();
+    await rm(listFile, { force: true });
+  }
+  o.onProgress(bytesIn, members.files, members.current);
+  // a killed bash leaves its pipeline running: stop and wait for all of it
+  if (killed || res.exitCode !== 0 || !status.codes) {
+    kill();
+    if (pgid) await groupGone(pgid);
+  }
+  if (full) throw new LifeboatError('dest-full', { path: o.destLabel });
   if (o.signal.aborted) throw new LifeboatError('cancelled');
-  // split's error (dest-full, its own failure) is the cause: it is stopped only by a
-  // cancel, and tar and the compressor then die of a broken pipe or of the stop
-  if (firstError) throw firstError;
+  const st = status.codes;
+  if (!st || st.length !== 3 || st.some((n) => !Number.isInteger(n))) {
+    throw new ToolError('bash', ['-c', 'tar | compress | split'], res.exitCode ?? -1, `${toolErr}\n${messages.join('\n')}`.trim(), res.signal ?? undefined);
+  }
+  const [tarCode, compCode, splitCode] = st as [number, number, number];
+  // The first stage that failed is the cause; the stages before it then die of a broken
+  // pipe (141), so split is looked at first, then the compressor, then tar.
+  if (splitCode !== 0 || bad) throw new ToolError('split', splitArgs, splitCode, toolErr || bad);
+  if (compCode !== 0) throw new ToolError(o.compressor.program!, o.compressor.args, compCode, toolErr);
   // tar exit 1: some files changed while being read — the archive is still whole
-  if (tarRes.exitCode !== 0 && tarRes.exitCode !== 1) {
-    throw new ToolError('tar', tarArgs, tarRes.exitCode, messages.join('\n'), tarRes.signal ?? undefined);
+  if (tarCode !== 0 && tarCode !== 1) throw new ToolError('tar', tarArgs, tarCode, messages.join('\n'));
+
+  parts.forEach((p, i) => {
+    if (p.name !== `${o.base}.${String(i).padStart(o.partWidth, '0')}`) throw new LifeboatError('internal', { detail: `split wrote ${p.name} as part ${i}` });
+  });
+  // split makes no file of an empty stream; every archive still gets its .000
+  if (!parts.length) parts.push(await emptyPart(o));
+  return { bytesIn, files: members.files, parts, tarWarnings: messages };
+}
+
+async function emptyPart(o: ArchiveFsOptions): Promise<Part> {
+  const name = `${o.base}.${'0'.padStart(o.partWidth, '0')}`;
+  try {
+    await writeFile(join(o.setDir, name), '', { flag: 'wx' });
+  } catch (err) {
+    if (isSpaceError(err)) throw new LifeboatError('dest-full', { path: o.destLabel }, undefined, { cause: err });
+    throw err;
   }
-  if (compRes && compRes.exitCode !== 0) {
-    throw new ToolError(o.compressor.program!, o.compressor.args, compRes.exitCode, compErr, compRes.signal ?? undefined);
-  }
-  return { bytesIn, files, parts, tarWarnings: messages };
+  return { name, size: 0, sha256: EMPTY_SHA256 };
 }

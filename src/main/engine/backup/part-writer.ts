@@ -1,8 +1,8 @@
 /**
  * Writes a stream into numbered parts of at most `split` bytes, hashing each part as it
  * is written, so the archive is read once: compressor → parts + sha256.
- * PartWriter does it in Node (raw images, read in Node anyway); splitIntoParts with GNU
- * split outside Node (tar streams: the bytes never cross into Node).
+ * PartWriter does it in Node (raw images, read in Node anyway); partFilter is the command
+ * GNU split runs per part for tar streams (archive-fs.ts: the bytes never cross into Node).
  *
  * A full destination (ENOSPC, EDQUOT) becomes `dest-full`; the caller removes the
  * partial set.
@@ -16,7 +16,7 @@ import { LifeboatError } from '../../../shared/errors';
 import type { Part } from '../../../shared/backup-set';
 import { hasTool, ToolError } from '../run';
 
-const SPACE_MESSAGE = /No space left on device|Disk quota exceeded|File too large/;
+export const SPACE_MESSAGE = /No space left on device|Disk quota exceeded|File too large/;
 
 export function isSpaceError(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
@@ -116,7 +116,7 @@ export class PartWriter extends Writable {
  * split's stdout. bash for pipefail: a tee that cannot write (a full disk) fails the part
  * instead of hashing a short file.
  */
-function partFilter(hasher: string): string {
+export function partFilter(hasher: string): string {
   return `set -eo pipefail; h=$(tee --output-error=exit -- "$FILE.partial" | ${hasher}); s=$(stat -c %s -- "$FILE.partial"); mv -- "$FILE.partial" "$FILE"; echo "$s \${h%% *} $FILE"`;
 }
 
@@ -126,119 +126,6 @@ export function chooseHasher(): Promise<string> {
   hasher ??= hasTool('openssl').then((yes) => (yes ? 'openssl dgst -sha256 -r' : 'sha256sum -b'));
   return hasher;
 }
-const PART_LINE = /^(\d+) ([0-9a-f]{64}) (.+)$/;
-const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+export const PART_LINE = /^(\d+) ([0-9a-f]{64}) (.+)$/;
+export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-export interface SplitOptions {
-  setDir: string;
-  base: string;
-  split: number;
-  width: number;
-  destLabel: string;
-  signal: AbortSignal;
-  /** from chooseHasher(), resolved before the pipe starts (see splitIntoParts) */
-  hasher: string;
-}
-
-/** Resolves once no process of the group is left (bounded: zombies may linger unreaped). */
-async function groupGone(pgid: number): Promise<void> {
-  for (let i = 0; i < 250; i++) {
-    try {
-      process.kill(-pgid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/**
- * Splits and hashes a stream into parts with GNU split, outside Node: the compressor's
- * output goes from its pipe straight to split (an OS pipe, never read by Node), which
- * writes each part through partFilter. split runs in its own process group so a cancel
- * or a failure stops it and every filter it started; this returns only once they are gone,
- * so the caller may remove the set folder without a late write landing in it.
- *
- * @param source a child's stdout, handed to split as its stdin (the parent's end is closed)
- */
-export async function splitIntoParts(source: Readable, o: SplitOptions): Promise<Part[]> {
-  const args = ['--bytes', String(o.split), '--suffix-length', String(o.width), '--numeric-suffixes', '--filter', partFilter(o.hasher), '-', `${o.base}.`];
-  const sub = execa('split', args, {
-    reject: false,
-    buffer: false,
-    stdin: source,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    cwd: o.setDir,
-    // split runs its filter with $SHELL -c
-    env: { LC_ALL: 'C', SHELL: '/bin/bash' },
-    detached: true,
-  });
-  // the child holds its own copy of the pipe (see piped.ts)
-  source.destroy();
-  const pgid = sub.pid;
-  let killed = false;
-  const kill = () => {
-    if (killed || !pgid) return;
-    killed = true;
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  };
-  o.signal.addEventListener('abort', kill, { once: true });
-  if (o.signal.aborted) kill();
-
-  const parts: Part[] = [];
-  let bad = '';
-  let rest = '';
-  sub.stdout!.on('data', (c: Buffer) => {
-    const lines = (rest + c.toString('utf8')).split('\n');
-    rest = lines.pop()!;
-    for (const line of lines) {
-      const m = PART_LINE.exec(line);
-      if (m) parts.push({ name: m[3]!, size: Number(m[1]), sha256: m[2]! });
-      else if (line) bad ||= line;
-    }
-  });
-  let stderr = '';
-  let full = false;
-  sub.stderr!.on('data', (c: Buffer) => {
-    stderr = (stderr + c.toString()).slice(-4000);
-    // a full destination stops everything now, not when the part would have ended
-    if (!full && SPACE_MESSAGE.test(stderr)) {
-      full = true;
-      kill();
-    }
-  });
-
-  let res;
-  try {
-    res = await sub;
-  } finally {
-    o.signal.removeEventListener('abort', kill);
-  }
-  if (killed || res.exitCode !== 0) {
-    kill();
-    if (pgid) await groupGone(pgid);
-  }
-  if (full) throw new LifeboatError('dest-full', { path: o.destLabel });
-  if (o.signal.aborted) throw new LifeboatError('cancelled');
-  if (res.exitCode !== 0 || bad) throw new ToolError('split', args, res.exitCode ?? -1, stderr || bad, res.signal ?? undefined);
-  parts.forEach((p, i) => {
-    if (p.name !== `${o.base}.${String(i).padStart(o.width, '0')}`) throw new LifeboatError('internal', { detail: `split wrote ${p.name} as part ${i}` });
-  });
-  // split makes no file of an empty stream; every archive still gets its .000
-  if (!parts.length) {
-    const name = `${o.base}.${'0'.padStart(o.width, '0')}`;
-    try {
-      await writeFile(join(o.setDir, name), '', { flag: 'wx' });
-    } catch (err) {
-      if (isSpaceError(err)) throw new LifeboatError('dest-full', { path: o.destLabel }, undefined, { cause: err });
-      throw err;
-    }
-    parts.push({ name, size: 0, sha256: EMPTY_SHA256 });
-  }
-  return parts;
-}
