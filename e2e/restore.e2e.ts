@@ -10,7 +10,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -29,6 +28,8 @@ const skipReason = !canUseLoop()
     : null;
 if (skipReason) console.warn(`restore e2e skipped: ${skipReason}`);
 
+/** the backed-up system's own name (its etc/hostname): what the set is labelled with */
+const SYSTEM_NAME = 'restored-by-lifeboat';
 const DISK = 64 * MiB;
 const sh = (cmd: string, ...args: string[]) => execFileSync('sh', ['-c', cmd, 'sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -87,7 +88,7 @@ describe.skipIf(skipReason !== null)('Restore journey in Chromium', () => {
     sh('mount "$1" "$2"', `${src.device}p1`, root);
     mounted.push(root);
     mkdirSync(join(root, 'etc'));
-    writeFileSync(join(root, 'etc/hostname'), 'restored-by-lifeboat\n');
+    writeFileSync(join(root, 'etc/hostname'), `${SYSTEM_NAME}\n`);
     mkdirSync(join(root, 'home/alice/Documents'), { recursive: true });
     writeFileSync(join(root, 'home/alice/Documents/été 日本.txt'), 'notes d’Alice\n');
     writeFileSync(join(root, 'home/alice/random.bin'), randomBytes(3 * MiB));
@@ -211,7 +212,7 @@ describe.skipIf(skipReason !== null)('Restore journey in Chromium', () => {
 
     await p.getByTestId('set-open').click();
     await p.getByTestId('step-set').waitFor();
-    expect(await p.getByTestId('set-host').textContent()).toBe(hostname());
+    expect(await p.getByTestId('set-host').textContent()).toBe(SYSTEM_NAME);
     expect(await p.getByTestId('set-kind').textContent()).toBe('Full backup');
     const part = p.getByTestId('set-partition');
     expect(await part.count()).toBe(1);
@@ -305,13 +306,13 @@ describe.skipIf(skipReason !== null)('Restore journey in Chromium', () => {
     await p.getByRole('button', { name: 'Chercher les sauvegardes' }).click();
     const found = p.locator(`[data-testid=found-set][data-dir="${setDir}"]`);
     await found.waitFor({ timeout: 60_000 });
-    expect(await found.textContent()).toContain(hostname());
+    expect(await found.textContent()).toContain(SYSTEM_NAME);
     expect(await found.textContent()).toContain('Sauvegarde complète');
     await shot(p, 'fr', 1, 'restore-find');
 
     await found.click();
     await p.getByTestId('step-set').waitFor();
-    await p.getByRole('heading', { name: `Sauvegarde de ${hostname()}` }).waitFor();
+    await p.getByRole('heading', { name: `Sauvegarde de ${SYSTEM_NAME}` }).waitFor();
     await shot(p, 'fr', 2, 'restore-set');
 
     await p.getByRole('button', { name: 'Choisir les disques' }).click();

@@ -388,6 +388,9 @@ describe.skipIf(skip)(`every compressor round-trips (${skip ? loopSkipReason : '
     expect(r.code, r.out).toBe(0);
     const m = BackupSetSchema.parse(JSON.parse(readFileSync(join(set, 'lifeboat.json'), 'utf8')));
     expect(m.compression.tool).toBe(format);
+    // the backed-up system's own name (its etc/hostname), not this machine's
+    expect(m.host).toBe('lifeboat-test');
+    expect(m.id.startsWith('lifeboat-test-')).toBe(true);
     expect(m.archives[0].parts[0].name).toBe(`archives/root.tar${ext ? '.' + ext : ''}.000`);
     expect((await cli(['verify', set])).code).toBe(0);
     const out = join(dir, `out-${format}`);

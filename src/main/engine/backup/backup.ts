@@ -8,7 +8,7 @@
  * or cancel removes the partial set and says so in the log.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BackupSetSchema, SET_FORMAT_VERSION, type Archive, type BackupSet, type Compressor } from '../../../shared/backup-set';
@@ -30,6 +30,8 @@ import { archiveRaw, rawBase } from './raw-image';
 import { selectRawPartitions } from './raw-select';
 import { preparePartial } from './partial';
 import { tarFeatures } from './tar-args';
+import { withNetDest } from './net-dest';
+import { NetDestSyntaxError, parseNetDest, type SmbCredentials } from '../../../shared/net-dest';
 
 export const SPLIT_PRESETS: Record<string, string> = { cd: '700M', dvd: '4480M', fat32: '4G-1' };
 /** Without --split, parts are 4 GiB - 1: every filesystem a set may land on (FAT32 too) can hold them. */
@@ -47,6 +49,8 @@ export interface BackupOptions {
   base?: string;
   /** keep partitions without an archived filesystem as raw images (default true) */
   raw?: boolean;
+  /** for an SMB destination (cifs://…): never logged, never in the set */
+  credentials?: SmbCredentials;
 }
 
 export interface BackupResult {
@@ -87,18 +91,49 @@ function cannotOpen(device: string): string | null {
   }
 }
 
+/**
+ * The name of the system being backed up: this machine's for `/`; for a system mounted
+ * elsewhere (an offline backup from a live session) its own /etc/hostname — the live
+ * session's name would label the set wrongly. A symlinked hostname file is not followed
+ * (it would resolve on the live system); without a usable one the set says "system".
+ */
+export function systemHostname(root: string): string {
+  if (root === '/') return hostname();
+  try {
+    const file = join(root, 'etc/hostname');
+    if (!lstatSync(file).isFile()) return 'system';
+    const name = readFileSync(file, 'utf8').split('\n')[0]!.trim();
+    return /^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(name) ? name : 'system';
+  } catch {
+    return 'system';
+  }
+}
+
 function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
 export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<BackupResult> {
+  // An NFS export or SMB share (nfs:SERVER:/PATH, cifs://SERVER/SHARE/PATH) is mounted
+  // privately for this backup and unmounted afterwards; the set is written as into a folder.
+  let net;
+  try {
+    net = parseNetDest(opts.dest);
+  } catch (err) {
+    if (err instanceof NetDestSyntaxError) throw new LifeboatError('net-dest-invalid', { dest: err.text, reason: err.reason });
+    throw err;
+  }
+  if (net) {
+    const { credentials, ...rest } = opts;
+    return withNetDest(net, { credentials, signal: ctx.signal, log: ctx.log }, async (dir, text) => ({ ...(await runBackup({ ...rest, dest: dir }, ctx)), path: text }));
+  }
   const started = Date.now();
   const dest = resolve(opts.dest);
   const root = resolve(opts.root ?? '/');
   const split = opts.split ?? DEFAULT_SPLIT;
   const compressor = await chooseCompressor(opts.compress ?? 'zstd', opts.level);
   const created = new Date();
-  const host = hostname();
+  const host = systemHostname(root);
   const id = `${host.replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp(created)}-${randomBytes(2).toString('hex')}`;
 
   // the base is read before anything is written: a bad base is refused, not half-used
