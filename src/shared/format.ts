@@ -44,13 +44,16 @@ const SIZE_RE = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)?\s*(?:-\s*(\d+))?$/i;
 /**
  * Parses "700M", "4.7G", "4G-1", "1GiB", "512k", "12345" into bytes.
  *
- * Suffixes are binary (K = 1024), as split(1) and dd read them; a trailing "-N"
- * subtracts N bytes (4G-1 is the FAT32 file size limit).
+ * As split(1) and dd read them: a bare suffix or one with "iB" is binary (K, KiB = 1024),
+ * one with "B" alone decimal (KB = 1000) — the same "GB" as the restore wizard's size
+ * fields and every size the app shows. A trailing "-N" subtracts N bytes (4G-1 is the
+ * FAT32 file size limit).
  */
 export function parseSize(text: string): number | null {
   const m = SIZE_RE.exec(text.trim());
   if (!m) return null;
   const pow = ' kmgtp'.indexOf((m[2] || ' ').toLowerCase());
-  const v = Math.floor(Number(m[1]) * Math.pow(1024, pow)) - (m[4] ? Number(m[4]) : 0);
+  const decimal = pow > 0 && (m[3] ?? '').toLowerCase() === 'b';
+  const v = Math.floor(Number(m[1]) * Math.pow(decimal ? 1000 : 1024, pow)) - (m[4] ? Number(m[4]) : 0);
   return Number.isFinite(v) && v > 0 ? v : null;
 }
