@@ -91,7 +91,15 @@ export async function verifySet(dirArg: string, ctx: JobContext): Promise<Verify
     const tarArgs = raw ? ['-c'] : ['--list', '--file=-', '--numeric-owner'];
     const tar = spawnTool(tarTool, tarArgs, { signal });
     const dec = decompressor ? spawnTool(decompressor.program, decompressor.args, { signal }) : null;
-    if (dec) dec.stdout!.pipe(tar.stdin!).on('error', () => {});
+    if (dec) {
+      dec.stdout!.pipe(tar.stdin!).on('error', () => {});
+      // tar stops reading at the end-of-archive marker and exits; the decompressor may still
+      // have the records' zero padding (or anything after the marker) to write. Unpiped, its
+      // stdout would pause with that unread: the decompressor blocks on a full pipe, or exits
+      // but its stream never ends — verify waited forever (a rare CI hang). Drain the rest.
+      // ('unpipe' is emitted on the destination, after the source was paused)
+      tar.stdin!.on('unpipe', () => dec.stdout!.resume());
+    }
     tar.stdin!.on('error', () => {});
     dec?.stdin!.on('error', () => {});
     const feed = dec ? dec.stdin! : tar.stdin!;
