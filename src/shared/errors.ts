@@ -93,6 +93,9 @@ export const ERROR_CODES = {
   'restore-size-unknown': 'refused',
   'restore-size-locked': 'refused',
   'restore-lvm-in-use': 'refused',
+  'restore-md-in-use': 'refused',
+  'restore-md-unsupported': 'refused',
+  'restore-md-member-unmapped': 'refused',
   'restore-step-failed': 'failure',
 } as const satisfies Record<string, ErrorKind>;
 

@@ -110,13 +110,24 @@ export const LvmSchema = z.object({
 export type Lvm = z.infer<typeof LvmSchema>;
 
 export const MdArraySchema = z.object({
+  /** the kernel's node (/dev/md127) */
   device: z.string(),
   level: z.string(),
   metadata: z.string().optional(),
+  /** mdadm's form: four groups of 8 hex digits joined by ":" */
   uuid: z.string().optional(),
+  /** the /dev/md/ name (MD_DEVNAME: "root" for /dev/md/root) */
   name: z.string().optional(),
+  /** the name in the superblock ("host:root", MD_NAME): what mdadm.conf's name= matches */
+  superName: z.string().optional(),
   raidDevices: z.number().int().optional(),
+  /** in role order (slot 0, 1, …), spares last */
   members: z.array(z.string()),
+  /** the members that are spares */
+  spares: z.array(z.string()).optional(),
+  /** the array's size and chunk size (0: none, as RAID1 has), from /sys/block/mdX */
+  sizeBytes: z.number().int().nonnegative().optional(),
+  chunkBytes: z.number().int().nonnegative().optional(),
 });
 export type MdArray = z.infer<typeof MdArraySchema>;
 

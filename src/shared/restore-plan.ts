@@ -54,7 +54,7 @@ export const RestoreStepSchema = z.object({
    * Steps the app runs with its own code (typed errors, byte progress, cancellation);
    * the sh rendering runs `argv`, which does the same thing with standard tools.
    */
-  native: z.enum(['verify-parts', 'check-target', 'check-lvm', 'extract']).optional(),
+  native: z.enum(['verify-parts', 'check-target', 'check-lvm', 'check-md', 'extract']).optional(),
   /** for native steps: what they act on */
   archive: z.string().optional(),
   device: z.string().optional(),
@@ -63,12 +63,14 @@ export const RestoreStepSchema = z.object({
   parts: z.array(z.object({ path: z.string(), size: z.number().int().nonnegative(), sha256: z.string() })).optional(),
   /** check-lvm: the volume groups and PV UUIDs the restore creates, and its whole-disk targets */
   lvm: z.object({ vgs: z.array(z.string()), pvUuids: z.array(z.string()), targets: z.array(z.string()) }).optional(),
+  /** check-md: the MD arrays the restore creates (node and UUID), and its whole-disk targets */
+  md: z.object({ arrays: z.array(z.object({ node: z.string(), uuid: z.string().optional() })), targets: z.array(z.string()) }).optional(),
 });
 export type RestoreStep = z.infer<typeof RestoreStepSchema>;
 
 /** Where a recorded partition, filesystem or volume lands. */
 export const MappingSchema = z.object({
-  kind: z.enum(['disk', 'partition', 'lv']),
+  kind: z.enum(['disk', 'partition', 'md', 'lv']),
   source: z.string(),
   target: z.string(),
   /** bytes recorded / bytes planned */

@@ -16,7 +16,7 @@ import { ESP_GPT_TYPE, ESP_MBR_TYPE, parseBlkidExport, parseSfdisk } from './par
 import { parseBtrfsSubvolumes, parseTune2fs, parseXfsInfo } from './parse/fs';
 import { parseFindmnt, parseFstab, parseProcSwaps, splitSource, VIRTUAL_FS, type MountEntry } from './parse/mounts';
 import { parseLvm, parseMdadmExport } from './parse/volumes';
-import { dmName, kernelName, partitionsOf, stack, uefiFirmware, type DeviceNode } from './sysfs';
+import { dmName, kernelName, mdChunkBytes, partitionsOf, stack, uefiFirmware, type DeviceNode } from './sysfs';
 import { bootFirmware } from './firmware';
 
 export interface Inventory {
@@ -94,7 +94,9 @@ export async function collectInventory(rootArg: string): Promise<Inventory> {
         try {
           const out = (await run('mdadm', ['--detail', '--export', `/dev/${n.name}`])).stdout;
           raw[`mdadm-${n.name}.txt`] = out;
-          md.push(parseMdadmExport(`/dev/${n.name}`, out));
+          // size and chunk from sysfs: `--export` gives neither
+          const chunk = mdChunkBytes(n.name);
+          md.push({ ...parseMdadmExport(`/dev/${n.name}`, out), sizeBytes: n.sizeBytes, ...(chunk !== undefined ? { chunkBytes: chunk } : {}) });
         } catch (err) {
           warn('md-unreadable', { device: `/dev/${n.name}`, detail: (err as Error).message.slice(0, 200) });
         }

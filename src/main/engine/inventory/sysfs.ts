@@ -100,6 +100,12 @@ export function dmName(name: string): string | undefined {
   return read(join(SYS, name, 'dm', 'name')) ?? undefined;
 }
 
+/** An md array's chunk size in bytes (0 for RAID1 and linear), or undefined when sysfs does not say. */
+export function mdChunkBytes(name: string): number | undefined {
+  const v = Number(read(join(SYS, name, 'md', 'chunk_size')) ?? NaN);
+  return Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+}
+
 export function uefiFirmware(): boolean {
   return existsSync('/sys/firmware/efi');
 }

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
 import type { BackupSet, Archive } from '../../../shared/backup-set';
-import type { Disk, Filesystem, Layout, Partition } from '../../../shared/layout';
+import type { Disk, Filesystem, Layout, MdArray, Partition } from '../../../shared/layout';
 import { LifeboatError } from '../../../shared/errors';
 import { LOCKED_REASONS, type DiskSizing, type FixedReason } from '../../../shared/restore-sizes';
 import { RestorePlanSchema, type Mapping, type PlanTarget, type PlanWarning, type RestorePlan, type RestoreStep, type Text } from '../../../shared/restore-plan';
@@ -21,6 +21,8 @@ import { sfdiskScript } from './sfdisk';
 import { decompressArgv, tarExtractArgv } from './extract-args';
 import { shq } from './quote';
 import { lvmClashSh } from './lvm-conflicts';
+import { mdClashSh, mdStopSh, type MdClaim } from './md-conflicts';
+import { arrayBytes, mdAliases, mdCreateArgv, mdNode, mdSlots, mdSpareCount, mdSupported, mdUuidFrom, memberNeed } from './md';
 import { rawSteps } from './raw';
 
 export interface TargetSpec {
@@ -107,7 +109,6 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
   const tarArchives = set.archives.filter((a) => a.kind !== 'raw');
   for (const l of set.rawLeftOut) warnings.push({ code: 'raw-left-out', params: { device: l.device } });
   for (const w of layout.warnings) warnings.push({ code: 'layout', params: { ...w.params, code: w.code } });
-  if (layout.md.length) warnings.push({ code: 'md-not-restored', params: { devices: layout.md.map((m) => m.device).join(', ') } });
   if (layout.crypt.length) warnings.push({ code: 'crypt-not-restored', params: { devices: layout.crypt.map((c) => c.device).join(', ') } });
 
   // --- which recorded disks are replaced, and by what
@@ -131,6 +132,19 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
     if (!layout.disks.some((d) => d.device === src)) throw new LifeboatError('restore-disk-unknown', { disk: src, known: layout.disks.map((d) => d.device).join(', ') });
   }
 
+  // --- MD arrays: refused before anything when they cannot be made again on these targets
+  const mdOfMember = new Map<string, MdArray>();
+  const mdOfAlias = new Map<string, MdArray>();
+  for (const md of layout.md) {
+    if (!mdSupported(md)) throw new LifeboatError('restore-md-unsupported', { array: md.device, level: md.level, metadata: md.metadata ?? '?' });
+    for (const m of md.members) {
+      const owner = layout.disks.find((d) => d.device === m || d.table?.partitions.some((p) => p.node === m));
+      if (!owner || !disks.some(({ disk }) => disk === owner)) throw new LifeboatError('restore-md-member-unmapped', { array: mdNode(md), member: m, disk: owner?.device ?? m });
+      mdOfMember.set(m, md);
+    }
+    for (const a of mdAliases(md)) mdOfAlias.set(a, md);
+  }
+
   const fsByDevice = new Map<string, Filesystem>(layout.filesystems.map((f) => [f.device, f]));
   const swapByDevice = new Map(layout.swap.filter((s) => s.kind === 'partition').map((s) => [s.device, s]));
   const pvs = layout.lvm?.pvs ?? [];
@@ -148,18 +162,22 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
     const fs = lvNames(lv.vg, lv.name).map((n) => fsByDevice.get(n)).find(Boolean);
     return fs ? fsNeed(fs) : lv.sizeBytes;
   };
-  const partNeed = (p: Partition): number => {
-    const raw = rawOf.get(p.node);
+  /** what a device's contents need: a raw image, a filesystem, a PV's share of its VG, an md member's share of its array */
+  const contentNeed = (node: string): number => {
+    const raw = rawOf.get(node);
     if (raw) return raw.raw!.sizeBytes;
-    const fs = fsByDevice.get(p.node);
+    const fs = fsByDevice.get(node);
     if (fs) return fsNeed(fs);
-    const pv = pvs.find((v) => v.name === p.node);
+    const pv = pvs.find((v) => v.name === node);
     if (pv) {
       const vgPvs = pvs.filter((v) => v.vg === pv.vg).length;
       return Math.ceil(lvs.filter((l) => l.vg === pv.vg).reduce((s, l) => s + lvNeed(l), 0) / vgPvs) + 4 * MiB;
     }
+    const md = mdOfMember.get(node);
+    if (md) return memberNeed(md, Math.max(0, ...mdAliases(md).map(contentNeed)));
     return 0;
   };
+  const partNeed = (p: Partition): number => contentNeed(p.node);
 
   /** why a partition keeps its size; null: it scales with the disk */
   const reasonOf = (p: Partition, disk: Disk): FixedReason | null => {
@@ -250,6 +268,18 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
     }
   }
 
+  // md arrays: their nodes and (estimated) sizes on the new members; PVs and filesystems on them map here
+  const mdPlanned = layout.md.map((md) => {
+    const node = mdNode(md);
+    const members = md.members.map((m) => devMap.get(m)!);
+    const bytes = arrayBytes(md, md.members.slice(0, md.members.length - mdSpareCount(md)).map((m) => devBytes.get(m) ?? 0));
+    for (const a of mdAliases(md)) {
+      devMap.set(a, node);
+      devBytes.set(a, bytes);
+    }
+    return { md, node, members, bytes, uuid: md.uuid };
+  });
+
   // identities: the recorded ones, or new ones in clone mode
   const fsUuid = new Map<string, string | undefined>();
   const partUuid = new Map<string, string | undefined>();
@@ -271,6 +301,13 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
   }
   for (const s of layout.swap) fsUuid.set(s.device, ident(s.uuid, newUuid));
   for (const { parts } of sized.values()) for (const sp of parts) partUuid.set(sp.source.node, ident(sp.source.uuid?.toLowerCase(), newUuid)?.toUpperCase());
+  /** md UUIDs that change in clone mode, in mdadm's form: mdadm.conf (and a dracut command line) name them */
+  const mdChanges: Array<[string, string]> = [];
+  for (const p of mdPlanned) {
+    if (!clone || !p.md.uuid) continue;
+    p.uuid = mdUuidFrom(newUuid());
+    mdChanges.push([p.md.uuid.toLowerCase(), p.uuid]);
+  }
 
   // --- check: nothing destructive runs before the set and the targets are proven good
   const allParts = set.archives.flatMap((a) => a.parts);
@@ -314,6 +351,13 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
       targets: targets.map((t) => t.device),
     };
     steps.push(step({ id: 'check-lvm', phase: 'check', title: text('steps.checkLvm', { vgs: claim.vgs.join(', ') }), argv: { sh: lvmClashSh(claim) }, destructive: false, native: 'check-lvm', lvm: claim }));
+  }
+  // md: an array running from another disk must not share an identity with one the restore creates (md-conflicts.ts)
+  if (mdPlanned.length) {
+    const claim: MdClaim = { arrays: mdPlanned.map((p) => ({ node: p.node, ...(p.uuid ? { uuid: p.uuid } : {}) })), targets: targets.map((t) => t.device) };
+    steps.push(step({ id: 'check-md', phase: 'check', title: text('steps.checkMd', { arrays: claim.arrays.map((a) => a.node).join(', ') }), argv: { sh: mdClashSh(claim) }, destructive: false, native: 'check-md', md: claim }));
+    // arrays still running on the targets (a run being repeated) hold their partitions: wipefs could not erase them
+    steps.push(step({ id: 'md-stop', phase: 'wipe', title: text('steps.mdStop', { devices: claim.targets.join(', ') }), argv: { sh: mdStopSh(claim.targets) }, destructive: true }));
   }
 
   // --- wipe and partition
@@ -360,6 +404,18 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
 
   // --- raw images, byte for byte onto their partitions (before any mkfs: nothing else writes there)
   rawSteps(set, rawOf, devMap, devBytes, opts.setDir, steps);
+
+  // --- md arrays on the new partitions, before what sits on them (PVs, filesystems)
+  for (const p of mdPlanned) {
+    const slots = mdSlots(p.md);
+    const spares = mdSpareCount(p.md);
+    const active = p.members.slice(0, p.members.length - spares);
+    const members: Array<string | null> = [...active, ...Array<null>(Math.max(0, slots - active.length)).fill(null), ...p.members.slice(p.members.length - spares)];
+    if (active.length < slots) warnings.push({ code: 'md-degraded', params: { array: p.node, members: active.length, slots } });
+    const id = `md-create.${p.node.replace(/^\/dev\//, '').toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`;
+    steps.push(step({ id, phase: 'format', title: text('steps.mdCreate', { array: p.node, level: p.md.level, members: p.members.join(', ') }), argv: mdCreateArgv(p.md, { node: p.node, members, uuid: p.uuid }), destructive: true, weight: 2, device: p.node }));
+    mapping.push({ kind: 'md', source: p.md.device, target: p.node, sourceBytes: p.md.sizeBytes ?? 0, targetBytes: p.bytes, fixed: false, ...(p.uuid ? { uuid: p.uuid } : {}) });
+  }
 
   // --- LVM: PVs on the new partitions, the VGs, LVs scaled with their PVs
   if (layout.lvm) {
@@ -469,12 +525,23 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
     });
     steps.push(step({ id: 'fstab', phase: 'configure', title: text('steps.fstab', { path: fstab }), argv: ['sed', '-i', ...exprs, fstab], destructive: true }));
   }
+  // new md UUIDs: the restored system assembles its arrays by the UUIDs in mdadm.conf (and,
+  // with dracut, rd.md.uuid= on the kernel command line); the boot steps below then
+  // regenerate the GRUB menu and the initramfs, which carries a copy of mdadm.conf
+  if (mdChanges.length && rootArchive) {
+    const files = ['etc/mdadm/mdadm.conf', 'etc/mdadm.conf', 'etc/default/grub'].map((f) => shq(posix.join(opts.mountRoot, f)));
+    const exprs = mdChanges.flatMap(([from, to]) => [from, from.toUpperCase()].map((f) => `-e ${shq(`s/${f}/${to}/g`)}`)).join(' ');
+    steps.push(step({ id: 'mdadm-conf', phase: 'configure', title: text('steps.mdadmConf'), argv: { sh: `for f in ${files.join(' ')}; do if [ -f "$f" ]; then sed -i ${exprs} "$f"; fi; done` }, destructive: true }));
+  }
 
   // --- boot loader, only when the layout records one to reinstall
   if (rootArchive) {
     const espNode = layout.boot.esp;
     const espArchive = espNode ? restorable.find((a) => a.device === espNode) : undefined;
-    const rootDisk = disks.find(({ disk }) => disk.device === rootArchive.device || disk.table?.partitions.some((p) => p.node === rootArchive.device));
+    // a root on an md array boots from its first member's disk
+    const rootMd = mdOfAlias.get(rootArchive.device);
+    const rootNodes = rootMd ? rootMd.members : [rootArchive.device];
+    const rootDisk = rootNodes.map((n) => disks.find(({ disk }) => disk.device === n || disk.table?.partitions.some((p) => p.node === n))).find(Boolean);
     const bootDisk = rootDisk?.target.device ?? disks[0]?.target.device;
     const hasBiosBoot = disks.some(({ disk }) => disk.table?.label === 'dos' || disk.table?.partitions.some((p) => p.type === BIOS_BOOT_GPT));
     const boot = bootSteps({

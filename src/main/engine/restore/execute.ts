@@ -17,6 +17,7 @@ import { run } from '../run';
 import { runPipeline } from './extract';
 import { partGuard, verifyParts, type PartIdentity } from './parts';
 import { assertNoLvmClash } from './lvm-conflicts';
+import { assertNoMdClash } from './md-conflicts';
 
 export interface RunPlanOptions {
   /** throws when a target must not be written (assertWritableTarget from drives/guard) */
@@ -172,6 +173,10 @@ async function runStep(ctx: JobContext, s: RestoreStep, opts: RunPlanOptions, mo
   }
   if (s.native === 'check-lvm') {
     await assertNoLvmClash(s.lvm!, ctx.signal);
+    return;
+  }
+  if (s.native === 'check-md') {
+    await assertNoMdClash(s.md!, ctx.signal);
     return;
   }
   if (s.native === 'check-target') {

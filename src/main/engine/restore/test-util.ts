@@ -10,7 +10,7 @@ import { BackupSetSchema, type BackupSet } from '../../../shared/backup-set';
 import { LayoutSchema, type Layout } from '../../../shared/layout';
 import type { RestoreStep } from '../../../shared/restore-plan';
 
-export function recordedLayout(name: 'gpt' | 'mbr'): Layout {
+export function recordedLayout(name: 'gpt' | 'mbr' | 'md'): Layout {
   return LayoutSchema.parse(JSON.parse(readFileSync(join(__dirname, 'fixtures', `layout-${name}.json`), 'utf8')));
 }
 

@@ -117,6 +117,17 @@ describe('volume managers', () => {
     expect(parseMdadmExport('/dev/md0', fx('mdadm-detail-export.txt'))).toEqual({
       device: '/dev/md0', level: 'raid1', metadata: '1.2', uuid: '3aa0c7a5:7e1f2a44:9c1b2d3e:4f5a6b7c', name: 'lifeboat:0', raidDevices: 2,
       members: ['/dev/vdb1', '/dev/vdc1'],
+      superName: 'lifeboat:0',
     });
+  });
+
+  it('mdadm --detail --export recorded in qemu (mdadm 4.2, md driver of the rescue kernel): members in role order, the superblock name', () => {
+    // mdadm lists the members in no particular order (here slot 1 first)
+    expect(parseMdadmExport('/dev/md127', fx('qemu-mdadm-detail-export.txt'))).toEqual({
+      device: '/dev/md127', level: 'raid1', metadata: '1.2', uuid: '1b0a7000:00004000:80000000:0000d001', name: 'root', superName: 'mdguest:root', raidDevices: 2,
+      members: ['/dev/vdb1', '/dev/vdc1'],
+    });
+    const spare = fx('qemu-mdadm-detail-export.txt').replace('MD_DEVICE_dev_vdb1_ROLE=0', 'MD_DEVICE_dev_vdb1_ROLE=spare') + 'MD_DEVICE_dev_vdd1_ROLE=0\nMD_DEVICE_dev_vdd1_DEV=/dev/vdd1\n';
+    expect(parseMdadmExport('/dev/md127', spare)).toMatchObject({ members: ['/dev/vdd1', '/dev/vdc1', '/dev/vdb1'], spares: ['/dev/vdb1'] });
   });
 });

@@ -33,25 +33,36 @@ export function parseLvm(pvsJson: string, vgsJson: string, lvsJson: string): Lvm
   };
 }
 
-/** `mdadm --detail --export /dev/mdX` (MD_LEVEL=raid1, MD_DEVICE_dev_sda1_DEV=/dev/sda1 …). */
+/**
+ * `mdadm --detail --export /dev/mdX` (MD_LEVEL=raid1, MD_DEVICE_dev_sda1_DEV=/dev/sda1 …).
+ *
+ * Members come in their role order (slot 0, 1, …; spares last): RAID 0/4/5/6/10 place
+ * data by slot, so a recreated array must list them the same way. MD_DEVNAME is the
+ * /dev/md/ name mdadm gave the array; MD_NAME the name written in its superblock
+ * ("host:name"), which the system's mdadm.conf may match on.
+ */
 export function parseMdadmExport(device: string, text: string): MdArray {
   const kv: Record<string, string> = {};
   for (const line of text.split('\n')) {
     const i = line.indexOf('=');
-    if (i > 0) kv[line.slice(0, i)] = line.slice(i + 1);
+    if (i > 0) kv[line.slice(0, i)] = line.slice(i + 1).trim();
   }
   if (!kv.MD_LEVEL) throw new Error('mdadm output lacks MD_LEVEL');
   const members = Object.entries(kv)
     .filter(([k]) => /^MD_DEVICE_.+_DEV$/.test(k))
-    .map(([, v]) => v)
-    .sort();
+    .map(([k, dev]) => ({ dev, role: kv[k.replace(/_DEV$/, '_ROLE')] ?? '' }));
+  const slot = (role: string) => (/^\d+$/.test(role) ? Number(role) : Number.MAX_SAFE_INTEGER);
+  members.sort((a, b) => slot(a.role) - slot(b.role) || a.dev.localeCompare(b.dev));
+  const spares = members.filter((m) => m.role === 'spare').map((m) => m.dev);
   return {
     device,
     level: kv.MD_LEVEL,
     metadata: kv.MD_METADATA,
     uuid: kv.MD_UUID,
     name: kv.MD_DEVNAME,
+    ...(kv.MD_NAME ? { superName: kv.MD_NAME } : {}),
     raidDevices: kv.MD_DEVICES ? Number(kv.MD_DEVICES) : undefined,
-    members,
+    members: members.map((m) => m.dev),
+    ...(spares.length ? { spares } : {}),
   };
 }
