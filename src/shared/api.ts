@@ -18,6 +18,7 @@ import { FOLDER_SIZES_MAX_BUDGET_MS, type FolderSizes } from './folder-sizes';
 import { COMPRESSION_ESTIMATE_MAX_BUDGET_MS, type CompressionEstimate } from './compression-estimate';
 import type { FoundSet, RestoreRunResult, ReviewedPlan, SetSummary } from './restore-sets';
 import { SIZE_MAX, SIZE_MIN, SIZES_MAX_COUNT } from './restore-sizes';
+import { backupDestinationSchema, netDestTextSchema } from './net-dest';
 
 /** What `rehearse` returns (engine/rehearse/rehearse.ts uses this type). */
 export interface RehearseResult {
@@ -78,7 +79,14 @@ const restoreRequest = z
 export const mediaMakeRequest = z
   .object({
     root: absPath,
-    dest: absPath,
+    /** a folder, or an NFS export / SMB share as text (nfs:SERVER:/PATH, cifs://SERVER/SHARE/PATH): no secret */
+    dest: z.union([absPath, netDestTextSchema]),
+    /**
+     * The destination with what mounting it needs (an SMB share's user and password): the
+     * only place the password travels. Its text must be `dest`; required for an SMB share.
+     * Never saved in a profile, never logged.
+     */
+    destination: backupDestinationSchema.optional(),
     compress: z.enum(COMPRESSORS),
     level: z.number().int().min(0).max(22).optional(),
     /** bytes per part; at least 1 MiB, so a typo cannot make millions of parts */

@@ -69,6 +69,17 @@ export const ERROR_CODES = {
   'root-invalid': 'refused',
   'path-escape': 'refused',
   'set-path-missing': 'refused',
+  // network destinations (NFS exports, SMB shares): all found before anything is written
+  'net-dest-invalid': 'refused',
+  'net-unreachable': 'refused',
+  'net-auth-refused': 'refused',
+  'net-share-missing': 'refused',
+  'net-tools-missing': 'refused',
+  'net-fs-unsupported': 'refused',
+  'net-mount-failed': 'failure',
+  'net-credentials-needed': 'refused',
+  'net-credentials-insecure': 'refused',
+  'net-credentials-invalid': 'refused',
   // profiles (saved wizard choices)
   'profile-missing': 'refused',
   'profile-not-profile': 'refused',

@@ -8,7 +8,8 @@
  *
  *   {"lifeboat":"profile","version":1,"backup":{root,dest,compress,...},"media":{iso,embed,lang,...}}
  *
- * It holds paths and options only; nothing in a request is secret. A USB stick is kept
+ * It holds paths and options only: an SMB share's user and password (the request's
+ * `destination`) are never copied into it. A USB stick is kept
  * as the kind only, never its device name: /dev/sdb today may be another disk tomorrow,
  * so an unattended run must name the stick itself (`--usb DEVICE`).
  */
@@ -86,6 +87,9 @@ export function requestFromProfile(p: Profile): MediaMakeRequest {
   return { ...p.backup, ...p.media };
 }
 
+/** What the command line shows for the credentials file of an SMB destination. */
+export const SMB_CREDENTIALS_PLACEHOLDER = 'FILE';
+
 /** The text `lifeboat backup --split` takes for "one part per archive, however large". */
 export const NO_SPLIT_TEXT = 'none';
 
@@ -104,14 +108,17 @@ export function splitText(bytes: number): string {
  * version might change), so the lines mean the same thing wherever they run.
  */
 function commandGroups(req: MediaMakeRequest): { backup: string[][]; media: string[][] } {
-  const backup = [['lifeboat', 'backup'], ['--root', req.root], ['--dest', req.dest], ['--compress', req.compress]];
+  // An SMB share's password never goes into a command line (every user sees argv): the
+  // command reads it from a mount.cifs credentials file the user keeps (chmod 600).
+  const credentials = req.dest.startsWith('cifs://') ? [['--smb-credentials', SMB_CREDENTIALS_PLACEHOLDER]] : [];
+  const backup = [['lifeboat', 'backup'], ['--root', req.root], ['--dest', req.dest], ...credentials, ['--compress', req.compress]];
   if (req.level !== undefined && req.compress !== 'none') backup.push(['--level', String(req.level)]);
   if (req.split !== undefined) backup.push(['--split', splitText(req.split)]);
   // `--exclude=VALUE`: a pattern that starts with "-" cannot be taken for an option.
   for (const x of req.excludes) backup.push([`--exclude=${x}`]);
   if (!req.defaultExcludes) backup.push(['--no-default-excludes']);
   const out = mediaOutputOf(req);
-  const media = [['lifeboat', 'media'], ['--set', req.dest]];
+  const media = [['lifeboat', 'media'], ['--set', req.dest], ...credentials];
   if (out) media.push([`--${out.kind}`, out.path]);
   // The CLI takes a loop device as a stick only when told (tests, power users), as the app does.
   if (out?.kind === 'usb' && out.path.startsWith('/dev/loop')) media.push(['--include-loop']);

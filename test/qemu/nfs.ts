@@ -13,6 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { lockPort, portHeldByTests } from './port-lock';
 
 export const NFS_PORT = 2049;
 const GANESHA = '/usr/bin/ganesha.nfsd';
@@ -21,7 +22,13 @@ const VFS_FSAL = ['/usr/lib/x86_64-linux-gnu/ganesha/libfsalvfs.so', '/usr/lib64
 export const hasGanesha = () => existsSync(GANESHA) && VFS_FSAL.some((p) => existsSync(p));
 export const ganeshaSkipReason = 'needs NFS-Ganesha with its VFS backend (apt-get install nfs-ganesha nfs-ganesha-vfs)';
 
-/** Whether something already listens on 127.0.0.1:2049 (then the test cannot run its own). */
+/** Whether something that is not one of our test servers listens on 127.0.0.1:2049 (then
+ *  the test cannot run its own; another test file's server is waited for instead). */
+export async function nfsPortTaken(): Promise<boolean> {
+  return !portHeldByTests(NFS_PORT) && (await nfsPortBusy());
+}
+
+/** Whether something listens on 127.0.0.1:2049. */
 export function nfsPortBusy(): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createConnection({ host: '127.0.0.1', port: NFS_PORT });
@@ -32,22 +39,27 @@ export function nfsPortBusy(): Promise<boolean> {
 
 export class NfsServer {
   private child?: ChildProcess;
+  private release?: () => void;
   readonly log: string;
 
   /**
    * @param dir scratch folder for the config, log and recovery state
    * @param path the host folder to export
    * @param pseudo where NFSv4 clients see it (`SERVER:<pseudo>`)
+   * @param access RO for the rescue system's reads; RW for backups onto the export
    */
   constructor(
     private readonly dir: string,
     readonly path: string,
     readonly pseudo = '/sets',
+    readonly access: 'RO' | 'RW' = 'RO',
   ) {
     this.log = join(dir, 'ganesha.log');
   }
 
   async start(): Promise<void> {
+    // the port is the standard one: one test server at a time across the test workers
+    this.release = await lockPort(NFS_PORT);
     const state = join(this.dir, 'recovery');
     mkdirSync(state, { recursive: true });
     const conf = join(this.dir, 'ganesha.conf');
@@ -72,7 +84,7 @@ export class NfsServer {
         '  Export_Id = 1;',
         `  Path = "${this.path}";`,
         `  Pseudo = "${this.pseudo}";`,
-        '  Access_Type = RO;',
+        `  Access_Type = ${this.access};`,
         // The set's files are root's and may be unreadable to others (0600 parts).
         '  Squash = No_Root_Squash;',
         '  SecType = sys;',
@@ -102,11 +114,14 @@ export class NfsServer {
   /** Stops the server (SIGTERM: it unexports and exits; SIGKILL if it lingers). */
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+    if (child?.pid && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    this.release?.();
+    this.release = undefined;
   }
 }

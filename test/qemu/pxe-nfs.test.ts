@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { cleanupScratch, scratchDir, type LoopDevice } from '../util/loop';
 import { hostKernel, loopQemuSkipReason, ovmf, stopAll, Vm } from './vm';
 import { expectRestored, makeSmallSystem, type SmallSystem } from './small-system';
-import { ganeshaSkipReason, hasGanesha, NfsServer, nfsPortBusy } from './nfs';
+import { ganeshaSkipReason, hasGanesha, NfsServer, nfsPortTaken } from './nfs';
 import { runCli as cli } from '../util/cli';
 
 const MiB = 1024 * 1024;
@@ -32,7 +32,7 @@ const why =
         ? 'needs mount.nfs on the host, to pack into the rescue system (apt-get install nfs-common)'
         : !hasGanesha()
           ? ganeshaSkipReason
-          : (await nfsPortBusy())
+          : (await nfsPortTaken())
             ? 'something already listens on 127.0.0.1:2049, where the test would serve NFS'
             : null);
 

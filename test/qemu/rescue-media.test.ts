@@ -13,7 +13,7 @@ import { buildMedia, type MediaResult } from '../../src/main/engine/media/build'
 import { createJobContext } from '../../src/main/engine/job';
 import { hasQemu, ovmf, stopAll, Vm } from './vm';
 import { makeFakeSet } from './fake-set';
-import { hasSmbd, port445Busy, SmbServer } from './smb';
+import { hasSmbd, port445Taken, SmbServer } from './smb';
 import { runCli as cli } from '../util/cli';
 
 const kernelName = existsSync('/boot') ? readdirSync('/boot').find((f) => f.startsWith('vmlinuz-')) : undefined;
@@ -154,7 +154,7 @@ describe.skipIf(!canBoot)(`rescue media in qemu (${why})`, () => {
     let smb: SmbServer | undefined;
     let setArg = '';
     const packed = JSON.parse(readFileSync(`${rescueIso}.manifest.json`, 'utf8')).initramfs.tools.map((t: { name: string }) => t.name);
-    if (hasSmbd() && packed.includes('mount.cifs') && !(await port445Busy())) {
+    if (hasSmbd() && packed.includes('mount.cifs') && !(await port445Taken())) {
       const share = join(dir, 'share');
       makeFakeSet(join(share, 'nightly'));
       smb = new SmbServer(join(dir, 'smb'), share);
@@ -171,5 +171,6 @@ describe.skipIf(!canBoot)(`rescue media in qemu (${why})`, () => {
     } finally {
       smb?.stop();
     }
-  });
+    // (more than the default: the SMB server may first wait for another test file's to stop)
+  }, 300_000);
 });

@@ -21,6 +21,8 @@ import { chooseKernel } from '../engine/media/kernel';
 import { assertWritableTarget, unmountDrive } from '../engine/drives/guard';
 import { sourceDeviceOf } from '../engine/image/source-device';
 import { assertLifeboatStick, usbAgain } from '../engine/media/usb-again';
+import { mountNetDest, shownParams, type MountedNetDest } from '../engine/backup/net-dest';
+import { destinationText, parseNetDest, type NetDest, type SmbCredentials } from '../../shared/net-dest';
 
 export type MediaMakeParams = z.output<(typeof requestSchemas)['media.make']>;
 
@@ -52,19 +54,24 @@ export async function inventoryView(rootArg: string): Promise<InventoryView> {
  * is the refusal itself. A stick is checked by the drive guard, which needs a fresh
  * scan: at the start of the job and again right before it is written (`stickGuard`).
  */
-export function preflightMediaMake(p: MediaMakeParams): { root: string; dest: string; kind: MediaKind; out: string } {
+export function preflightMediaMake(p: MediaMakeParams): { root: string; dest: string; kind: MediaKind; out: string; net: NetDest | null; credentials?: SmbCredentials } {
   const root = resolve(p.root);
-  const dest = resolve(p.dest);
+  // An NFS export or SMB share is checked once mounted, by the job (runBackup refuses a non-empty set folder there).
+  const net = parseNetDest(p.dest);
+  if (p.destination && destinationText(p.destination) !== p.dest) throw refuse('destination', 'does not name dest');
+  if (net?.kind === 'smb' && p.destination?.kind !== 'smb') throw new LifeboatError('net-credentials-needed');
+  const credentials = p.destination?.kind === 'smb' ? { username: p.destination.username, password: p.destination.password, ...(p.destination.domain ? { domain: p.destination.domain } : {}) } : undefined;
+  const dest = net ? p.dest : resolve(p.dest);
   const output = mediaOutputOf(p);
   if (!output) throw refuse(p.kind ?? 'iso', 'the output does not match the kind');
   const { kind } = output;
   const out = kind === 'usb' ? output.path : resolve(output.path);
   if (isForbiddenOutput(root)) throw refuse('root', 'not a system root');
-  if (isForbiddenOutput(dest)) throw refuse('dest', 'inside /proc, /sys or /dev');
+  if (!net && isForbiddenOutput(dest)) throw refuse('dest', 'inside /proc, /sys or /dev');
   if (kind !== 'usb' && isForbiddenOutput(out)) throw refuse(kind, 'inside /proc, /sys or /dev');
-  if (dest === '/' || dest === root) throw refuse('dest', 'must be a folder of its own');
-  if (kind !== 'usb' && (out === dest || out.startsWith(dest + '/'))) throw refuse(kind, 'must not be inside the backup folder');
-  if (kind === 'pxe' && (dest === out || dest.startsWith(out + '/'))) throw refuse('dest', 'must not be inside the network-boot folder');
+  if (!net && (dest === '/' || dest === root)) throw refuse('dest', 'must be a folder of its own');
+  if (!net && kind !== 'usb' && (out === dest || out.startsWith(dest + '/'))) throw refuse(kind, 'must not be inside the backup folder');
+  if (!net && kind === 'pxe' && (dest === out || dest.startsWith(out + '/'))) throw refuse('dest', 'must not be inside the network-boot folder');
   if (kind === 'pxe' && p.embed) throw refuse('embed', 'network boot files hold no set');
   // The same rules as `lifeboat media`: discs need the set inside an ISO; "again" only
   // adds a set to a stick, so nothing of the rescue system may be asked of it.
@@ -74,7 +81,7 @@ export function preflightMediaMake(p: MediaMakeParams): { root: string; dest: st
   // Only a stick has a data partition whose filesystem can be chosen.
   if (p.dataFs && kind !== 'usb') throw new LifeboatError('media-data-fs-needs-usb', { fs: p.dataFs });
   if (!existsSync(root) || !lstatSync(root).isDirectory()) throw new LifeboatError('root-invalid', { path: root });
-  if (existsSync(dest)) {
+  if (!net && existsSync(dest)) {
     const st = lstatSync(dest);
     if (!st.isDirectory() || readdirSync(dest).some((e) => e !== 'lost+found')) throw new LifeboatError('dest-not-empty', { path: dest });
   }
@@ -82,7 +89,7 @@ export function preflightMediaMake(p: MediaMakeParams): { root: string; dest: st
   if (kind === 'pxe' && existsSync(out) && (!lstatSync(out).isDirectory() || readdirSync(out).length > 0)) throw new LifeboatError('dest-not-empty', { path: out });
   // Adding a set to a stick builds no rescue system: no kernel is needed (this computer may have none).
   if (!p.again) chooseKernel({ kernel: p.kernel });
-  return { root, dest, kind, out };
+  return { root, dest, kind, out, net, credentials };
 }
 
 /**
@@ -124,7 +131,26 @@ export const jobFailure = (ctx: JobContext, err: unknown): ErrorInfo => (ctx.sig
  * ISO fails, and the result says so: a verified set is worth having on its own.
  */
 export async function runMediaMake(p: MediaMakeParams, ctx: JobContext): Promise<JobDone> {
-  const { root, dest, kind, out } = preflightMediaMake(p);
+  const pre = preflightMediaMake(p);
+  if (!pre.net) return mediaMakeInto(p, pre, pre.dest, null, ctx);
+  // A network destination stays mounted for the whole job (the ISO reads the set back),
+  // and is unmounted at its end, whatever the end.
+  let m: MountedNetDest;
+  try {
+    m = await mountNetDest(pre.net, { credentials: pre.credentials, signal: ctx.signal, log: ctx.log });
+  } catch (err) {
+    return mediaJobDone(ctx, null, null, jobFailure(ctx, err));
+  }
+  try {
+    const r = await mediaMakeInto(p, pre, m.dir, m, ctx);
+    return r.ok ? r : { ...r, error: { ...r.error, params: shownParams(m, r.error.params) } };
+  } finally {
+    await m.release();
+  }
+}
+
+async function mediaMakeInto(p: MediaMakeParams, pre: ReturnType<typeof preflightMediaMake>, dest: string, net: MountedNetDest | null, ctx: JobContext): Promise<JobDone> {
+  const { root, kind, out } = pre;
   let backup: MadeSet | null = null;
   let media: MadeMedia | null = null;
   const done = (error: ErrorInfo | null): JobDone => mediaJobDone(ctx, backup, media, error);
@@ -132,7 +158,7 @@ export async function runMediaMake(p: MediaMakeParams, ctx: JobContext): Promise
   let usbGuard: ((device: string) => Promise<void>) | undefined;
   try {
     // Before the backup: a stick the guard refuses should not cost an hour of archiving first.
-    if (kind === 'usb') usbGuard = await stickGuard(out, root, dest, Boolean(p.includeLoop));
+    if (kind === 'usb') usbGuard = await stickGuard(out, root, net ? root : dest, Boolean(p.includeLoop));
     // "Again" onto a stick that is not a Lifeboat stick would fail after the backup: refuse now.
     if (p.again) await assertLifeboatStick(out);
     backup = await runBackup(
@@ -143,11 +169,14 @@ export async function runMediaMake(p: MediaMakeParams, ctx: JobContext): Promise
     return done(failure(err));
   }
   try {
-    if (p.again) media = await addToStick(out, backup.path, p.keep ?? DEFAULT_KEEP, usbGuard!, ctx);
+    // the set is read back from where it was written; the user is told the share's name
+    const setDir = backup.path;
+    if (net) backup = { ...backup, path: net.text };
+    if (p.again) media = await addToStick(out, setDir, p.keep ?? DEFAULT_KEEP, usbGuard!, ctx);
     else {
       // The disc size travels in bytes; the engine takes the text `--split-media` takes.
       const splitMedia = p.splitMedia !== undefined ? String(p.splitMedia) : undefined;
-      const m = await buildMedia({ set: backup.path, embed: p.embed, [kind]: out, usbGuard, lang: p.lang, kernel: p.kernel, dataFs: kind === 'usb' ? p.dataFs : undefined, splitMedia }, ctx);
+      const m = await buildMedia({ set: setDir, embed: p.embed, [kind]: out, usbGuard, lang: p.lang, kernel: p.kernel, dataFs: kind === 'usb' ? p.dataFs : undefined, splitMedia }, ctx);
       media = madeMedia(m);
     }
   } catch (err) {

@@ -20,6 +20,7 @@ import { DEFAULT_KEEP, DISC_BYTES, SPLIT_CHOICES, setsRemovedByKeep, type DiscSi
 import { errorOf, idleJob, trackJobs, type JobActions, type JobState } from '../app/job-tracker';
 import { createRehearseStore, type RehearseStore } from './rehearse-store';
 import { componentMatches, excludingPattern, folderExclude, type FolderSize } from '../../shared/folder-sizes';
+import { parseNetDest, type BackupDestination } from '../../shared/net-dest';
 
 export type MediaStep =
   | { kind: 'source' }
@@ -65,7 +66,25 @@ export type Problem =
   | 'usbNotConfirmed'
   | 'isoRequired'
   | 'discsInvalid'
-  | 'stickReading';
+  | 'stickReading'
+  | 'netServerRequired'
+  | 'netInvalid'
+  | 'smbUserRequired';
+
+/** Where the set goes: a folder (a mounted drive too), an NFS export or an SMB share the helper mounts. */
+export type DestKind = 'folder' | 'nfs' | 'smb';
+/** The network share's fields; the password lives only here and in the media.make request. */
+export interface NetFields {
+  server: string;
+  /** NFS: the export path, with the set's folder (`/sets/tonight`) */
+  nfsPath: string;
+  /** SMB: the share, then the set's folder under it (`backup/tonight`) */
+  smbPath: string;
+  username: string;
+  password: string;
+  domain: string;
+}
+export const NO_NET: NetFields = { server: '', nfsPath: '', smbPath: '', username: '', password: '', domain: '' };
 
 /** The ISO as one file, or as a set of discs of that size (the set inside, spread over them). */
 export type DiscChoice = 'one' | DiscSize | 'custom';
@@ -85,7 +104,10 @@ export interface MediaState extends JobState {
   inventory: InventoryView | null;
   inventoryLoading: boolean;
   inventoryError: ErrorInfo | null;
+  /** the folder typed or picked (kept while a network share is chosen, for going back) */
   dest: string;
+  destKind: DestKind;
+  net: NetFields;
   compress: Compressor;
   /** null: the compressor's default level */
   level: number | null;
@@ -155,6 +177,8 @@ export interface MediaActions extends JobActions {
   goToSource(): void;
   goToBackup(): void;
   setDest(path: string): void;
+  setDestKind(kind: DestKind): void;
+  setNetField(field: keyof NetFields, value: string): void;
   setCompress(c: Compressor): void;
   setLevel(level: number | null): void;
   setSplit(choice: SplitChoice): void;
@@ -205,6 +229,8 @@ function initial(lang: Language): Omit<MediaState, 'rehearse'> {
     inventoryLoading: false,
     inventoryError: null,
     dest: '',
+    destKind: 'folder',
+    net: NO_NET,
     compress: 'zstd',
     level: null,
     split: 'fat32',
@@ -256,18 +282,50 @@ export function rootOf(s: Pick<MediaState, 'source' | 'otherRoot'>): string {
   return s.source === 'running' ? '/' : tidyPath(s.otherRoot);
 }
 
-/** The ISO path: the one typed, or `<dest>-rescue.iso` beside the set. */
-export function isoPath(s: Pick<MediaState, 'iso' | 'dest'>): string {
-  if (s.iso.trim()) return tidyPath(s.iso);
+/**
+ * The set's folder when files may go beside it (ISO, PXE folder, profile), else '':
+ * beside a network share there is no folder of this machine to put them in.
+ */
+function folderBesideSet(s: Pick<MediaState, 'dest'> & { destKind?: DestKind }): string {
+  if (s.destKind && s.destKind !== 'folder') return '';
   const dest = tidyPath(s.dest);
-  return dest && dest !== '/' ? `${dest}-rescue.iso` : '';
+  return dest.startsWith('/') && dest !== '/' ? dest : '';
+}
+
+/** The ISO path: the one typed, or `<dest>-rescue.iso` beside the set. */
+export function isoPath(s: Pick<MediaState, 'iso' | 'dest'> & { destKind?: DestKind }): string {
+  if (s.iso.trim()) return tidyPath(s.iso);
+  const dest = folderBesideSet(s);
+  return dest ? `${dest}-rescue.iso` : '';
 }
 
 /** The network-boot folder: the one typed, or `<dest>-pxe` beside the set. */
-export function pxePath(s: Pick<MediaState, 'pxe' | 'dest'>): string {
+export function pxePath(s: Pick<MediaState, 'pxe' | 'dest'> & { destKind?: DestKind }): string {
   if (s.pxe.trim()) return tidyPath(s.pxe);
-  const dest = tidyPath(s.dest);
-  return dest && dest !== '/' ? `${dest}-pxe` : '';
+  const dest = folderBesideSet(s);
+  return dest ? `${dest}-pxe` : '';
+}
+
+/** The `--dest` text: the folder, or the share in the grammar of `lifeboat.set=` (no password). */
+export function destOf(s: Pick<MediaState, 'dest' | 'destKind' | 'net'>): string {
+  const server = s.net.server.trim();
+  if (s.destKind === 'nfs') return `nfs:${server}:${tidyPath(s.net.nfsPath)}`;
+  if (s.destKind === 'smb') return `cifs://${server}/${tidyPath(s.net.smbPath).replace(/^\//, '')}`;
+  return tidyPath(s.dest);
+}
+
+/** The request's `destination` for a share (with the SMB credentials); none for a folder. */
+export function destinationOf(s: Pick<MediaState, 'dest' | 'destKind' | 'net'>): BackupDestination | undefined {
+  let d;
+  try {
+    d = parseNetDest(destOf(s));
+  } catch {
+    return undefined;
+  }
+  if (!d) return undefined;
+  if (d.kind === 'nfs') return d;
+  const domain = s.net.domain.trim();
+  return { ...d, username: s.net.username.trim(), password: s.net.password, ...(domain ? { domain } : {}) };
 }
 
 /** Drives a stick may be picked from: the system's own are never offered, nor read-only ones. */
@@ -293,6 +351,12 @@ export function sourceProblem(s: MediaState): Problem | null {
 }
 
 export function backupProblem(s: MediaState): Problem | null {
+  if (s.destKind !== 'folder') {
+    if (!s.net.server.trim()) return 'netServerRequired';
+    if (!destinationOf(s) || !(s.destKind === 'nfs' ? s.net.nfsPath : s.net.smbPath).trim()) return 'netInvalid';
+    if (s.destKind === 'smb' && !s.net.username.trim()) return 'smbUserRequired';
+    return splitBytes(s) === null ? 'splitInvalid' : null;
+  }
   const dest = tidyPath(s.dest);
   if (!dest) return 'destRequired';
   if (!isAbsolute(dest)) return 'destRelative';
@@ -302,7 +366,8 @@ export function backupProblem(s: MediaState): Problem | null {
 }
 
 export function rescueProblem(s: MediaState): Problem | null {
-  const dest = tidyPath(s.dest);
+  // a share is no folder here: nothing of this machine can be inside it ("\0" matches no path)
+  const dest = s.destKind === 'folder' ? tidyPath(s.dest) : '\0';
   if (s.rescueOnly || s.mediaKind === 'iso') {
     const iso = isoPath(s);
     if (!iso) return 'isoRequired';
@@ -488,7 +553,9 @@ export function makeRequest(s: MediaState): RequestOf<'media.make'> {
   const kernel = s.kernel.trim();
   return {
     root: rootOf(s),
-    dest: tidyPath(s.dest),
+    dest: destOf(s),
+    // the share's credentials: only in this request, never in a profile or a command line
+    ...(s.destKind !== 'folder' ? { destination: destinationOf(s) } : {}),
     compress: s.compress,
     ...(s.level !== null && s.compress !== 'none' ? { level: s.level } : {}),
     ...(split !== null ? { split } : {}),
@@ -516,10 +583,10 @@ export function discChoiceOf(bytes: number | undefined): Pick<MediaState, 'discs
 }
 
 /** The profile file offered by default: beside the set, named after it, like the ISO. */
-export function profilePathOf(s: Pick<MediaState, 'profilePath' | 'dest'>): string {
+export function profilePathOf(s: Pick<MediaState, 'profilePath' | 'dest'> & { destKind?: DestKind }): string {
   if (s.profilePath.trim()) return tidyPath(s.profilePath);
-  const dest = tidyPath(s.dest);
-  return dest && dest !== '/' ? `${dest}-profile.json` : '';
+  const dest = folderBesideSet(s);
+  return dest ? `${dest}-profile.json` : '';
 }
 
 /** The split choice that sends `bytes`: a preset when one matches, else a custom size. */
@@ -535,6 +602,19 @@ export function splitChoiceOf(bytes: number | undefined): Pick<MediaState, 'spli
  * given the defaults of the root's inventory (so a default the profile dropped shows as
  * a chip taken out, not as one of the user's own patterns).
  */
+/** A request's `dest` as the screens show it: a folder, or a share's fields (its password is typed again). */
+export function destStateOf(dest: string): Pick<MediaState, 'dest' | 'destKind' | 'net'> {
+  let d = null;
+  try {
+    d = parseNetDest(dest);
+  } catch {
+    /* not a share: shown as the folder it names */
+  }
+  if (!d) return { dest, destKind: 'folder', net: NO_NET };
+  if (d.kind === 'nfs') return { dest: '', destKind: 'nfs', net: { ...NO_NET, server: d.server, nfsPath: d.path } };
+  return { dest: '', destKind: 'smb', net: { ...NO_NET, server: d.server, smbPath: d.path ? `${d.share}/${d.path}` : d.share } };
+}
+
 export function stateOfRequest(req: MediaMakeRequest, defaults: string[]): Partial<MediaState> {
   const excl = req.defaultExcludes
     ? { removedDefaults: [], excludes: req.excludes }
@@ -556,7 +636,7 @@ export function stateOfRequest(req: MediaMakeRequest, defaults: string[]): Parti
     pxe,
     source: req.root === '/' ? 'running' : 'other',
     otherRoot: req.root === '/' ? '' : req.root,
-    dest: req.dest,
+    ...destStateOf(req.dest),
     compress: req.compress,
     level: req.level ?? null,
     ...splitChoiceOf(req.split),
@@ -663,6 +743,14 @@ export function createMediaStore(api: Transport, opts: { lang: Language }): Medi
 
     setDest(path) {
       set({ dest: path });
+    },
+
+    setDestKind(destKind) {
+      set({ destKind });
+    },
+
+    setNetField(field, value) {
+      set({ net: { ...get().net, [field]: value } });
     },
 
     setCompress(compress) {
@@ -839,7 +927,9 @@ export function createMediaStore(api: Transport, opts: { lang: Language }): Medi
       if (s.profileBusy || !isAbsolute(path) || sourceProblem(s) || backupProblem(s) || rescueProblem(s)) return;
       set({ profileBusy: true, profileError: null, profileDone: null });
       try {
-        const r = await api.invoke('profile.save', { path, request: makeRequest(s) });
+        // the password stays here: a profile holds no secret (see profile.ts)
+        const { destination: _secret, ...request } = makeRequest(s);
+        const r = await api.invoke('profile.save', { path, request });
         set({ profileBusy: false, profileDone: { action: 'saved', path: r.path } });
       } catch (err) {
         set({ profileBusy: false, profileError: errorOf(err) });

@@ -1,6 +1,7 @@
 /**
  * `lifeboat backup --dest DIR [--root DIR] [--compress FMT] [--level N] [--split SIZE]
  *                  [--exclude PATTERN]... [--no-default-excludes] [--base SETDIR] [--no-raw] [--json]`
+ * `lifeboat backup --dest nfs:SERVER:/PATH | cifs://SERVER/SHARE/PATH --smb-credentials FILE …`: onto a network share
  * `lifeboat backup --profile FILE [any option above, which then wins over the profile]`
  */
 import { Option, type Command } from 'commander';
@@ -15,6 +16,7 @@ import { runBackup, SPLIT_PRESETS, type BackupOptions } from '../../engine/backu
 import type { Profile } from '../../../shared/profile';
 import { readProfile } from '../../services/profile';
 import { printWarnings } from './inventory';
+import { readCredentialsFile } from './smb-credentials';
 
 export interface BackupFlags {
   dest?: string;
@@ -28,6 +30,7 @@ export interface BackupFlags {
   base?: string;
   /** commander's --no-raw: false when given */
   raw: boolean;
+  smbCredentials?: string;
   json?: boolean;
 }
 
@@ -81,6 +84,7 @@ export const registerBackup: RegisterCommand = (program: Command, io, signal, se
     .description(io.t('backup:command.description'))
     // Not commander's requiredOption: a profile can name the destination.
     .option('--dest <dir>', io.t('backup:command.dest'))
+    .option('--smb-credentials <file>', io.t('backup:command.smbCredentials'))
     .option('--profile <file>', io.t('backup:command.profile'))
     .option('--root <dir>', io.t('backup:command.root'), '/')
     .addOption(new Option('--compress <format>', io.t('backup:command.compress')).choices([...COMPRESSORS]).default('zstd'))
@@ -93,6 +97,10 @@ export const registerBackup: RegisterCommand = (program: Command, io, signal, se
     .option('--json', io.t('backup:command.json'))
     .action(async (o: BackupFlags, cmd: Command) => {
       const opts = backupOptionsOf(o, cmd, o.profile ? readProfile(o.profile).backup : null, io.t('backup:command.needDest'));
+      if (o.smbCredentials !== undefined) {
+        if (!opts.dest.startsWith('cifs://')) throw new LifeboatError('invalid-request', { field: '--smb-credentials', reason: 'only with --dest cifs://SERVER/SHARE/PATH' });
+        opts.credentials = readCredentialsFile(o.smbCredentials);
+      }
       const printer = phasePrinter(io);
       const ctx = createJobContext('backup', {
         signal,

@@ -27,6 +27,9 @@ import { readProfile } from '../../services/profile';
 import { planUsbAgain, usbAgain } from '../../engine/media/usb-again';
 import type { CliIo } from '../output';
 import { DEFAULT_KEEP } from '../../../shared/media-make';
+import { NetDestSyntaxError, parseNetDest } from '../../../shared/net-dest';
+import { withNetDest } from '../../engine/backup/net-dest';
+import { readCredentialsFile } from './smb-credentials';
 
 export interface MediaFlags {
   profile?: string;
@@ -47,6 +50,7 @@ export interface MediaFlags {
   again?: boolean;
   keep?: string;
   dataFs?: 'ext4' | 'exfat';
+  smbCredentials?: string;
 }
 
 /**
@@ -82,6 +86,7 @@ export const registerMedia: RegisterCommand = (program: Command, io, signal, set
     .description(io.t('media:command.description'))
     .option('--profile <file>', io.t('media:command.profile'))
     .option('--set <dir>', io.t('media:command.set'))
+    .option('--smb-credentials <file>', io.t('backup:command.smbCredentials'))
     .option('--iso <file>', io.t('media:command.iso'))
     .option('--usb <device>', io.t('media:command.usb'))
     .option('--pxe <dir>', io.t('media:command.pxe'))
@@ -103,88 +108,108 @@ export const registerMedia: RegisterCommand = (program: Command, io, signal, set
     .action(async (flags: MediaFlags, cmd: Command) => {
       const profile = flags.profile ? readProfile(flags.profile) : null;
       const o = mediaFlagsOf(flags, cmd, profile);
-      const outputs = [o.iso, o.usb, o.pxe].filter(Boolean).length;
-      const refuse = (field: string, reason: string) => {
-        throw new LifeboatError('invalid-request', { field, reason }, `${field}: ${reason}`);
-      };
-      if (o.keep !== undefined && !o.again) refuse('--keep', io.t('media:keepNeedsAgain'));
-      // Only a stick being made has a data partition to format: not an ISO or PXE folder,
-      // and not --again, which keeps the stick's filesystem whichever it is.
-      if (o.dataFs && (!o.usb || o.iso || o.pxe || o.again)) throw new LifeboatError('media-data-fs-needs-usb', { fs: o.dataFs });
-      if (o.again) {
-        if (!o.usb || o.iso || o.pxe) refuse('--again', io.t('media:againNeedsUsb'));
-        if (!o.set) refuse('--set', io.t('media:needSet'));
-        if (flags.kernel || flags.modules || o.splitMedia || o.rescueOnly || (flags.embed && cmd.getOptionValueSource('embed') === 'cli')) refuse('--again', io.t('media:againKeepsRescue'));
-        const keep = o.keep === undefined ? DEFAULT_KEEP : Number(o.keep);
-        if (!(Number.isInteger(keep) && keep >= 1 && keep <= 100)) refuse('--keep', io.t('media:keepRange'));
-        await backupAgain(io, signal, { device: o.usb!, set: o.set!, keep, yes: o.yes, includeLoop: Boolean(o.includeLoop) });
-        setExitCode(0);
+      // A set on an NFS export or SMB share (what `lifeboat backup --dest nfs:…|cifs://…`
+      // wrote) is mounted privately while the medium is built, as the backup did.
+      let net;
+      try {
+        net = o.set ? parseNetDest(o.set) : null;
+      } catch (err) {
+        if (err instanceof NetDestSyntaxError) throw new LifeboatError('net-dest-invalid', { dest: err.text, reason: err.reason });
+        throw err;
+      }
+      if (o.smbCredentials !== undefined && net?.kind !== 'smb') throw new LifeboatError('invalid-request', { field: '--smb-credentials', reason: 'only with --set cifs://SERVER/SHARE/PATH' });
+      if (net) {
+        const credentials = o.smbCredentials !== undefined ? readCredentialsFile(o.smbCredentials) : undefined;
+        const log = (l: string) => process.env.LIFEBOAT_VERBOSE && io.err(l + '\n');
+        await withNetDest(net, { credentials, signal, log }, (dir) => runMedia({ ...o, set: dir }, flags, cmd, profile));
         return;
       }
-      if (outputs === 0 && profile?.media.kind === 'usb') refuse('--usb', io.t('media:profileNeedsUsb'));
-      if (outputs !== 1) refuse('--iso/--usb/--pxe', io.t('media:needOutput'));
-      if (!o.set && !o.rescueOnly) refuse('--set', io.t('media:needSet'));
-      if (o.embed && !o.set) refuse('--embed', io.t('media:embedNeedsSet'));
-      const timeout = o.timeout !== undefined ? Number(o.timeout) : undefined;
-      if (timeout !== undefined && !(timeout >= 0 && timeout <= 600)) refuse('--timeout', '0…600');
-      if (o.splitMedia !== undefined && (!o.iso || !o.embed)) refuse('--split-media', io.t('media:splitNeedsIsoEmbed'));
-
-      // A stick is erased: the same drive rules as flashing, checked before asking and
-      // again (on a fresh scan) by the engine right before it writes.
-      let usbGuard: ((device: string) => Promise<void>) | undefined;
-      if (o.usb) {
-        const includeLoop = Boolean(o.includeLoop);
-        const policy = { imageSize: null, imageSourceDevice: o.set ? await sourceDeviceOf(o.set) : null, includeLoop };
-        const drive = await assertWritableTarget(o.usb, policy);
-        await confirmErase(io, {
-          yes: o.yes,
-          question: io.t('media:confirmUsb', { device: drive.device, description: drive.description, size: formatBytes(drive.size, io.lang) }),
-          signal,
-        });
-        usbGuard = async (device) => {
-          await claimTarget(device, policy);
-        };
-      }
-
-      const printer = progressPrinter(io);
-      const ctx = createJobContext('media', {
-        signal,
-        onProgress: printer.update,
-        onLog: (l) => process.env.LIFEBOAT_VERBOSE && io.err(l + '\n'),
-      });
-      try {
-        const result = await buildMedia(
-          {
-            set: o.set,
-            embed: o.embed,
-            iso: o.iso,
-            pxe: o.pxe,
-            usb: o.usb,
-            usbGuard,
-            dataFs: o.dataFs,
-            kernel: o.kernel,
-            modules: o.modules,
-            append: o.append,
-            lang: o.lang ?? io.lang,
-            timeout,
-            splitMedia: o.splitMedia,
-          },
-          ctx,
-        );
-        printer.stop();
-        if (io.json) emitJson(io, { type: 'result', ...result });
-        else {
-          io.out(io.t('media:done', { path: result.path, size: formatBytes(result.bytes, io.lang), seconds: result.seconds.toFixed(1) }) + '\n');
-          for (const d of result.discs ?? []) io.out(io.t('media:disc', { index: d.index, count: result.discs!.length, path: d.path, label: d.label, size: formatBytes(d.bytes, io.lang), parts: d.parts }) + '\n');
-          io.out(io.t('media:manifest', { path: result.manifestPath }) + '\n');
-          io.out(io.t('media:sheetDone', { path: result.sheetPdfPath ?? result.sheetPath }) + '\n');
-          if (result.missingTools.length) io.out(io.t('media:missingTools', { tools: result.missingTools.join(', ') }) + '\n');
-        }
-        setExitCode(0);
-      } finally {
-        printer.stop();
-      }
+      await runMedia(o, flags, cmd, profile);
     });
+
+  async function runMedia(o: MediaFlags, flags: MediaFlags, cmd: Command, profile: Profile | null): Promise<void> {
+    const outputs = [o.iso, o.usb, o.pxe].filter(Boolean).length;
+    const refuse = (field: string, reason: string) => {
+      throw new LifeboatError('invalid-request', { field, reason }, `${field}: ${reason}`);
+    };
+    if (o.keep !== undefined && !o.again) refuse('--keep', io.t('media:keepNeedsAgain'));
+    // Only a stick being made has a data partition to format: not an ISO or PXE folder,
+    // and not --again, which keeps the stick's filesystem whichever it is.
+    if (o.dataFs && (!o.usb || o.iso || o.pxe || o.again)) throw new LifeboatError('media-data-fs-needs-usb', { fs: o.dataFs });
+    if (o.again) {
+      if (!o.usb || o.iso || o.pxe) refuse('--again', io.t('media:againNeedsUsb'));
+      if (!o.set) refuse('--set', io.t('media:needSet'));
+      if (flags.kernel || flags.modules || o.splitMedia || o.rescueOnly || (flags.embed && cmd.getOptionValueSource('embed') === 'cli')) refuse('--again', io.t('media:againKeepsRescue'));
+      const keep = o.keep === undefined ? DEFAULT_KEEP : Number(o.keep);
+      if (!(Number.isInteger(keep) && keep >= 1 && keep <= 100)) refuse('--keep', io.t('media:keepRange'));
+      await backupAgain(io, signal, { device: o.usb!, set: o.set!, keep, yes: o.yes, includeLoop: Boolean(o.includeLoop) });
+      setExitCode(0);
+      return;
+    }
+    if (outputs === 0 && profile?.media.kind === 'usb') refuse('--usb', io.t('media:profileNeedsUsb'));
+    if (outputs !== 1) refuse('--iso/--usb/--pxe', io.t('media:needOutput'));
+    if (!o.set && !o.rescueOnly) refuse('--set', io.t('media:needSet'));
+    if (o.embed && !o.set) refuse('--embed', io.t('media:embedNeedsSet'));
+    const timeout = o.timeout !== undefined ? Number(o.timeout) : undefined;
+    if (timeout !== undefined && !(timeout >= 0 && timeout <= 600)) refuse('--timeout', '0…600');
+    if (o.splitMedia !== undefined && (!o.iso || !o.embed)) refuse('--split-media', io.t('media:splitNeedsIsoEmbed'));
+
+    // A stick is erased: the same drive rules as flashing, checked before asking and
+    // again (on a fresh scan) by the engine right before it writes.
+    let usbGuard: ((device: string) => Promise<void>) | undefined;
+    if (o.usb) {
+      const includeLoop = Boolean(o.includeLoop);
+      const policy = { imageSize: null, imageSourceDevice: o.set ? await sourceDeviceOf(o.set) : null, includeLoop };
+      const drive = await assertWritableTarget(o.usb, policy);
+      await confirmErase(io, {
+        yes: o.yes,
+        question: io.t('media:confirmUsb', { device: drive.device, description: drive.description, size: formatBytes(drive.size, io.lang) }),
+        signal,
+      });
+      usbGuard = async (device) => {
+        await claimTarget(device, policy);
+      };
+    }
+
+    const printer = progressPrinter(io);
+    const ctx = createJobContext('media', {
+      signal,
+      onProgress: printer.update,
+      onLog: (l) => process.env.LIFEBOAT_VERBOSE && io.err(l + '\n'),
+    });
+    try {
+      const result = await buildMedia(
+        {
+          set: o.set,
+          embed: o.embed,
+          iso: o.iso,
+          pxe: o.pxe,
+          usb: o.usb,
+          usbGuard,
+          dataFs: o.dataFs,
+          kernel: o.kernel,
+          modules: o.modules,
+          append: o.append,
+          lang: o.lang ?? io.lang,
+          timeout,
+          splitMedia: o.splitMedia,
+        },
+        ctx,
+      );
+      printer.stop();
+      if (io.json) emitJson(io, { type: 'result', ...result });
+      else {
+        io.out(io.t('media:done', { path: result.path, size: formatBytes(result.bytes, io.lang), seconds: result.seconds.toFixed(1) }) + '\n');
+        for (const d of result.discs ?? []) io.out(io.t('media:disc', { index: d.index, count: result.discs!.length, path: d.path, label: d.label, size: formatBytes(d.bytes, io.lang), parts: d.parts }) + '\n');
+        io.out(io.t('media:manifest', { path: result.manifestPath }) + '\n');
+        io.out(io.t('media:sheetDone', { path: result.sheetPdfPath ?? result.sheetPath }) + '\n');
+        if (result.missingTools.length) io.out(io.t('media:missingTools', { tools: result.missingTools.join(', ') }) + '\n');
+      }
+      setExitCode(0);
+    } finally {
+      printer.stop();
+    }
+  }
 };
 
 /**

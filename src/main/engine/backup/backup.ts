@@ -30,6 +30,8 @@ import { archiveRaw, rawBase } from './raw-image';
 import { selectRawPartitions } from './raw-select';
 import { preparePartial } from './partial';
 import { tarFeatures } from './tar-args';
+import { withNetDest } from './net-dest';
+import { NetDestSyntaxError, parseNetDest, type SmbCredentials } from '../../../shared/net-dest';
 
 export const SPLIT_PRESETS: Record<string, string> = { cd: '700M', dvd: '4480M', fat32: '4G-1' };
 /** Without --split, parts are 4 GiB - 1: every filesystem a set may land on (FAT32 too) can hold them. */
@@ -47,6 +49,8 @@ export interface BackupOptions {
   base?: string;
   /** keep partitions without an archived filesystem as raw images (default true) */
   raw?: boolean;
+  /** for an SMB destination (cifs://…): never logged, never in the set */
+  credentials?: SmbCredentials;
 }
 
 export interface BackupResult {
@@ -110,6 +114,19 @@ function sha256(data: string | Buffer): string {
 }
 
 export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<BackupResult> {
+  // An NFS export or SMB share (nfs:SERVER:/PATH, cifs://SERVER/SHARE/PATH) is mounted
+  // privately for this backup and unmounted afterwards; the set is written as into a folder.
+  let net;
+  try {
+    net = parseNetDest(opts.dest);
+  } catch (err) {
+    if (err instanceof NetDestSyntaxError) throw new LifeboatError('net-dest-invalid', { dest: err.text, reason: err.reason });
+    throw err;
+  }
+  if (net) {
+    const { credentials, ...rest } = opts;
+    return withNetDest(net, { credentials, signal: ctx.signal, log: ctx.log }, async (dir, m) => ({ ...(await runBackup({ ...rest, dest: dir }, ctx)), path: m.text }));
+  }
   const started = Date.now();
   const dest = resolve(opts.dest);
   const root = resolve(opts.root ?? '/');

@@ -11,9 +11,51 @@ import { useMedia } from '../../app/context';
 import { FolderBrowser } from '../FolderBrowser';
 import { FolderTree } from '../FolderTree';
 import { CompressionChoice } from '../CompressionChoice';
-import { backupProblem } from '../store';
+import { backupProblem, type DestKind, type NetFields } from '../store';
 
 const SPLITS: SplitChoice[] = [...(Object.keys(SPLIT_CHOICES) as SplitChoice[]), 'custom'];
+const DEST_KINDS: DestKind[] = ['folder', 'nfs', 'smb'];
+
+/**
+ * An NFS export or an SMB share: the helper mounts it privately for the job. The SMB
+ * password goes only into the request that starts the job (never a profile, a command
+ * line or a log).
+ */
+function NetShareFields() {
+  const { t } = useTranslation();
+  const { destKind, net, setNetField } = useMedia((s) => s);
+  const field = (name: keyof NetFields, opts: { type?: string; placeholder?: string; autoComplete?: string } = {}) => (
+    <div className="field">
+      <label htmlFor={`net-${name}`}>{t(`makeMedia:backup.net.${name}`)}</label>
+      <input
+        id={`net-${name}`}
+        data-testid={`net-${name}`}
+        type={opts.type ?? 'text'}
+        spellCheck={false}
+        autoComplete={opts.autoComplete ?? 'off'}
+        value={net[name]}
+        placeholder={opts.placeholder}
+        onChange={(e) => setNetField(name, e.target.value)}
+      />
+    </div>
+  );
+  return (
+    <div data-testid="net-share">
+      <div className="field-grid">
+        {field('server', { placeholder: t('makeMedia:backup.net.serverPlaceholder') })}
+        {destKind === 'nfs' ? field('nfsPath', { placeholder: '/srv/backups/lifeboat' }) : field('smbPath', { placeholder: t('makeMedia:backup.net.smbPathPlaceholder') })}
+      </div>
+      {destKind === 'smb' && (
+        <div className="field-grid">
+          {field('username', { autoComplete: 'username' })}
+          {field('password', { type: 'password', autoComplete: 'current-password' })}
+          {field('domain', { placeholder: t('makeMedia:backup.net.domainPlaceholder') })}
+        </div>
+      )}
+      <p className="field-hint">{t(destKind === 'nfs' ? 'makeMedia:backup.net.nfsHint' : 'makeMedia:backup.net.smbHint')}</p>
+    </div>
+  );
+}
 
 export function BackupOptions() {
   const { t } = useTranslation();
@@ -31,34 +73,55 @@ export function BackupOptions() {
   return (
     <div className="panel" data-testid="step-backup">
       <h2>{t('makeMedia:backup.title')}</h2>
-      <div className="path-form field">
-        <label htmlFor="media-dest">{t('makeMedia:backup.destLabel')}</label>
-        <div className="path-row">
-          <input
-            id="media-dest"
-            data-testid="dest-path"
-            type="text"
-            spellCheck={false}
-            value={state.dest}
-            placeholder={t('makeMedia:backup.destPlaceholder')}
-            onChange={(e) => state.setDest(e.target.value)}
-          />
-          <button type="button" className="button" data-testid="dest-browse" aria-expanded={browsing} onClick={() => setBrowsing(!browsing)}>
-            {browsing ? t('makeMedia:browser.close') : t('makeMedia:browser.open')}
-          </button>
+      <fieldset className="choices compact" data-testid="dest-kind">
+        <legend className="field-label">{t('makeMedia:backup.destKind')}</legend>
+        {DEST_KINDS.map((k) => (
+          <label key={k} className="choice">
+            <input type="radio" name="dest-kind" data-testid={`dest-kind-${k}`} checked={state.destKind === k} onChange={() => state.setDestKind(k)} />
+            <span>
+              <strong>{t(`makeMedia:backup.destKinds.${k}`)}</strong>
+              <span className="muted">{t(`makeMedia:backup.destKindHints.${k}`)}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      {state.destKind === 'folder' ? (
+        <div className="path-form field">
+          <label htmlFor="media-dest">{t('makeMedia:backup.destLabel')}</label>
+          <div className="path-row">
+            <input
+              id="media-dest"
+              data-testid="dest-path"
+              type="text"
+              spellCheck={false}
+              value={state.dest}
+              placeholder={t('makeMedia:backup.destPlaceholder')}
+              onChange={(e) => state.setDest(e.target.value)}
+            />
+            <button type="button" className="button" data-testid="dest-browse" aria-expanded={browsing} onClick={() => setBrowsing(!browsing)}>
+              {browsing ? t('makeMedia:browser.close') : t('makeMedia:browser.open')}
+            </button>
+          </div>
+          <p className="field-hint">{t('makeMedia:backup.destHint')}</p>
+          {state.dest.trim() && problem && problem.startsWith('dest') && <p className="field-problem" data-testid="dest-problem">{t(`makeMedia:problems.${problem}`)}</p>}
+          {browsing && (
+            <FolderBrowser
+              onPick={(dir) => {
+                // A set needs a folder of its own: a dated one inside the folder picked.
+                state.setDest(`${dir === '/' ? '' : dir}/lifeboat-${new Date().toISOString().slice(0, 10)}`);
+                setBrowsing(false);
+              }}
+            />
+          )}
         </div>
-        <p className="field-hint">{t('makeMedia:backup.destHint')}</p>
-        {state.dest.trim() && problem && problem.startsWith('dest') && <p className="field-problem" data-testid="dest-problem">{t(`makeMedia:problems.${problem}`)}</p>}
-        {browsing && (
-          <FolderBrowser
-            onPick={(dir) => {
-              // A set needs a folder of its own: a dated one inside the folder picked.
-              state.setDest(`${dir === '/' ? '' : dir}/lifeboat-${new Date().toISOString().slice(0, 10)}`);
-              setBrowsing(false);
-            }}
-          />
-        )}
-      </div>
+      ) : (
+        <NetShareFields />
+      )}
+      {state.destKind !== 'folder' && problem && (problem.startsWith('net') || problem.startsWith('smb')) && (
+        <p className="field-problem" data-testid="net-problem">
+          {t(`makeMedia:problems.${problem}`)}
+        </p>
+      )}
 
       <div className="field-grid">
         <div className="field">

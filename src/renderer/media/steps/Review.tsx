@@ -166,6 +166,11 @@ export function Review() {
         </pre>
         <CopyButton text={commands} testId="cli-copy" />
       </div>
+      {!rescueOnly && req.dest.startsWith('cifs://') && (
+        <p className="field-hint" data-testid="cli-smb-hint">
+          {t('makeMedia:review.smbCredentialsHint')}
+        </p>
+      )}
 
       {/* A profile is a backup and its media (lifeboat backup/media --profile): the rescue system alone has no set to name. */}
       {!rescueOnly && (
