@@ -790,6 +790,8 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
       // without CIFS in the kernel: the specific refusal; with it, nothing listens on 445 here
       expect(await p.getByTestId('done-error').getAttribute('data-code')).toBe(cifsHere ? 'net-unreachable' : 'net-fs-unsupported');
       expect(await p.getByTestId('step-done').innerText()).not.toContain(PASSWORD);
+      // refused before anything was written: it says so, not that a partial backup was removed
+      expect(await p.getByTestId('failed-note').innerText()).toBe(lang === 'en' ? 'Nothing was written: the backup did not start.' : 'Rien n’a été écrit : la sauvegarde n’a pas commencé.');
       await shot(p, lang, 73, 'media-done-smb-refused');
       expect(existsSync(join(work, 'rescue.iso'))).toBe(false);
     });

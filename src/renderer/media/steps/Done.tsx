@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { useApp, useMedia, useServices } from '../../app/context';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { useFormat } from '../../i18n';
+import { errorKind, isErrorCode } from '../../../shared/errors';
 import { WarningList } from '../InventoryDetails';
 import type { MediaStep } from '../store';
 import { Rehearse } from './Rehearse';
@@ -23,6 +24,7 @@ export function Done({ step }: { step: DoneStep }) {
   const embed = useMedia((s) => s.embed);
   const rescueOnly = useMedia((s) => s.rescueOnly);
   const { outcome, backup, media, error } = step;
+  const refused = Boolean(error && isErrorCode(error.code) && errorKind(error.code) === 'refused');
 
   const writeToStick = () => {
     if (!media) return;
@@ -42,7 +44,10 @@ export function Done({ step }: { step: DoneStep }) {
           {backup ? t('makeMedia:done.cancelledSetKept') : t('makeMedia:done.cancelledNothing')}
         </p>
       )}
-      {outcome === 'failed' && !backup && <p className="muted">{t('makeMedia:done.failedNothing')}</p>}
+      {outcome === 'failed' && !backup && (
+        // a refusal (a share that cannot be mounted, a destination not empty) comes before anything is written
+        <p className="muted" data-testid="failed-note">{t(refused ? 'makeMedia:done.refusedNothing' : 'makeMedia:done.failedNothing')}</p>
+      )}
       {outcome === 'failed' && backup && !media && <p className="notice info">{t('makeMedia:done.failedSetKept')}</p>}
 
       {backup && (
