@@ -37,11 +37,14 @@
 # the data on the device (dd conv=fsync, bmaptool's fsync, lifeboat's fsync + BLKFLSBUF).
 #
 # Memory: every lifeboat run is wrapped in /usr/bin/time -v (max RSS of the node process or
-# of its largest child, whichever is larger) and node is started with a preload that records
-# the node process's own peak RSS (process.resourceUsage().maxRSS). The decompressors that
-# lifeboat runs as separate processes (xz) are measured standalone with the same arguments.
-# For scale, the memory table also gives Node's own floor (node -e 0) and the CLI's with only
-# the flash command loaded (flash --help); each lifeboat row's steps line gives its CPU seconds.
+# of its largest child, whichever is larger: not their sum) and node is started with a preload
+# that records the node process's own peak RSS (process.resourceUsage().maxRSS: every page the
+# process touched, the node binary's own ≈30–40 MiB of code and data included). The goal
+# (≤ 64 MiB) is judged on that node figure; the decompressors lifeboat runs as separate
+# processes (xz -T0, also during the pre-test) are measured standalone with the same
+# arguments and reported beside it, with the sum. For scale, the memory table also gives
+# Node's own floor (node -e 0) and the CLI's with only the flash command loaded (flash --help);
+# each lifeboat row's steps line gives its CPU seconds.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -347,11 +350,15 @@ echo
 echo "== peak memory (goal ≤ 64 MiB): max RSS per case over its rounds =="
 worst_self=0
 worst_xz=0
+worst_gz=0
+worst_raw=0
 for key in "${!maxrss_self[@]}"; do echo "$key"; done | sort >"$work/memkeys"
 while read -r key; do
 	printf '  %-40s node %4d MiB   /usr/bin/time -v %4d MiB\n' "$key" "$((${maxrss_self[$key]} / 1024))" "$((${maxrss_tree[$key]} / 1024))"
 	if [ "${maxrss_self[$key]}" -gt "$worst_self" ]; then worst_self=${maxrss_self[$key]}; fi
 	if [[ $key == *xz* ]] && [ "${maxrss_self[$key]}" -gt "$worst_xz" ]; then worst_xz=${maxrss_self[$key]}; fi
+	if [[ $key == *gz* ]] && [ "${maxrss_self[$key]}" -gt "$worst_gz" ]; then worst_gz=${maxrss_self[$key]}; fi
+	if [[ $key != *gz* && $key != *xz* ]] && [ "${maxrss_self[$key]}" -gt "$worst_raw" ]; then worst_raw=${maxrss_self[$key]}; fi
 done <"$work/memkeys"
 /usr/bin/time -v -o "$work/time.base" node "$here/dist/cli.cjs" --version >/dev/null
 /usr/bin/time -v -o "$work/time.flashhelp" node "$here/dist/cli.cjs" flash --help >/dev/null
@@ -362,9 +369,12 @@ xzrss=$(rssof "$work/time.xz")
 echo "  (/usr/bin/time -v reports the larger of node and its largest child, not their sum)"
 startup() { awk -F': ' '/Elapsed \(wall clock\)/ { w = $2 } /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident/ { m = $2 } END { sub(/^0:/, "", w); printf "%s MiB, %s s wall, %.2f s CPU", int(m / 1024), w, u + s }' "$1"; }
 echo "  for scale: node -e 0: $(startup "$work/time.node"); node dist/cli.cjs flash --help (the flash command alone is loaded): $(startup "$work/time.flashhelp");"
-echo "  node dist/cli.cjs --version (every command loaded): $(startup "$work/time.base"); the flash's shared buffers: 12 MiB (6 × 2 MiB, reused by verification for up to 2 targets)"
-echo "  xz -dc -T0 (the separate process lifeboat runs for .xz), the same command standalone: $((xzrss / 1024)) MiB; .gz is inflated inside node"
-echo "  worst lifeboat node process: $((worst_self / 1024)) MiB → $(verdict "$((worst_self / 1024))" "<=" 64)"
+echo "  node dist/cli.cjs --version (every command loaded): $(startup "$work/time.base"); the flash's buffers: 4 MiB (4 × 1 MiB, reused by verification: 4 per target)"
+echo "  counted: 'node' = the lifeboat node process's own peak RSS (getrusage; what the 64 MiB goal is judged on); '/usr/bin/time -v' = the larger of node and its largest child"
+echo "  xz -dc -T0 (the separate process lifeboat runs for .xz), the same command standalone: $((xzrss / 1024)) MiB (its multi-threaded block buffers; xz -t -T0 alike); .gz is inflated inside node"
+echo "  worst lifeboat node process: $((worst_self / 1024)) MiB → $(verdict "$((worst_self / 1024))" "<=" 64)" \
+	"(raw images, with or without bmap: $((worst_raw / 1024)) MiB → $(verdict "$((worst_raw / 1024))" "<=" 64);" \
+	".xz: $((worst_xz / 1024)) MiB → $(verdict "$((worst_xz / 1024))" "<=" 64); .gz: $((worst_gz / 1024)) MiB → $(verdict "$((worst_gz / 1024))" "<=" 64))"
 if [ "$worst_xz" -gt 0 ]; then
 	echo "  worst .xz flash, node + xz together: $(((worst_xz + xzrss) / 1024)) MiB → $(verdict "$(((worst_xz + xzrss) / 1024))" "<=" 64)"
 fi

@@ -1,11 +1,17 @@
 /**
  * The one way the engine runs external tools.
  *
- * Always an argv array through execa, never a shell string: paths with spaces, quotes
- * or newlines reach the tool as they are. A failure throws a `ToolError` that keeps the
- * argv, exit code and stderr, so the real cause is never swallowed.
+ * Always an argv array, never a shell string: paths with spaces, quotes or newlines reach
+ * the tool as they are. A failure throws a `ToolError` that keeps the argv, exit code and
+ * stderr, so the real cause is never swallowed.
+ *
+ * `run` (a tool to completion, output collected) is node:child_process; only `spawnTool`
+ * (long-running pipes, whose callers use execa's result object) loads execa, and only when
+ * first called. Measured: loading execa costs a process about 8 MiB of memory, and a flash,
+ * whose goal is ≤ 64 MiB in all (issue #2), runs only short tools (blockdev, lsblk, sfdisk).
  */
-import { execa, type Options as ExecaOptions, type ResultPromise } from 'execa';
+import { spawn } from 'node:child_process';
+import type { ResultPromise } from 'execa';
 import { LifeboatError } from '../../shared/errors';
 
 export class ToolError extends LifeboatError {
@@ -46,25 +52,71 @@ export interface RunResult {
 /** Runs a tool to completion and returns its output; throws ToolError or tool-missing. */
 export async function run(tool: string, argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const ok = opts.okExitCodes ?? [0];
-  const res = await execa(tool, argv, {
-    reject: false,
-    input: opts.input,
-    cwd: opts.cwd,
-    env: { LC_ALL: 'C', ...opts.env },
-    cancelSignal: opts.signal,
-    timeout: opts.timeoutMs,
-    stripFinalNewline: false,
-    maxBuffer: 256 * 1024 * 1024,
-  } satisfies ExecaOptions);
-  if (res.failed && (res as { code?: string }).code === 'ENOENT') {
-    throw new LifeboatError('tool-missing', { tool }, `${tool} is not installed`);
-  }
-  if (res.isCanceled) throw new LifeboatError('cancelled');
-  const exitCode = res.exitCode ?? -1;
-  if (!ok.includes(exitCode)) {
-    throw new ToolError(tool, argv, res.exitCode, String(res.stderr ?? ''), res.signal ?? undefined);
-  }
-  return { stdout: String(res.stdout ?? ''), stderr: String(res.stderr ?? ''), exitCode };
+  if (opts.signal?.aborted) throw new LifeboatError('cancelled');
+  const maxBuffer = 256 * 1024 * 1024;
+  const { code, signal, stdout, stderr, timedOut, overflow } = await new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: Buffer;
+    stderr: Buffer;
+    timedOut: boolean;
+    overflow: boolean;
+  }>((resolve, reject) => {
+    const child = spawn(tool, [...argv], {
+      cwd: opts.cwd,
+      env: { ...process.env, LC_ALL: 'C', ...opts.env },
+      stdio: [opts.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    let timedOut = false;
+    let overflow = false;
+    const collect = (into: Buffer[]) => (d: Buffer) => {
+      size += d.length;
+      if (size > maxBuffer) {
+        overflow = true;
+        child.kill('SIGTERM');
+        return;
+      }
+      into.push(d);
+    };
+    child.stdout!.on('data', collect(out));
+    child.stderr!.on('data', collect(err));
+    const onAbort = () => child.kill('SIGTERM');
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = opts.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGTERM');
+        }, opts.timeoutMs)
+      : null;
+    const cleanup = () => {
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    };
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      cleanup();
+      if (e.code === 'ENOENT') reject(new LifeboatError('tool-missing', { tool }, `${tool} is not installed`));
+      else reject(e);
+    });
+    // 'close', not 'exit': every byte of stdout and stderr has been read by then.
+    child.on('close', (code, signal) => {
+      cleanup();
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err), timedOut, overflow });
+    });
+    if (opts.input !== undefined) {
+      // A tool that exits without reading all of its input must not turn into an EPIPE crash.
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(opts.input);
+    }
+  });
+  if (opts.signal?.aborted) throw new LifeboatError('cancelled');
+  const errText = stderr.toString();
+  if (overflow) throw new ToolError(tool, argv, undefined, `${errText}\noutput larger than ${maxBuffer} bytes`, signal ?? undefined);
+  if (timedOut || code === null) throw new ToolError(tool, argv, undefined, errText, signal ?? 'SIGTERM');
+  if (!ok.includes(code)) throw new ToolError(tool, argv, code, errText);
+  return { stdout: opts.binary ? (stdout as unknown as string) : stdout.toString(), stderr: errText, exitCode: code };
 }
 
 /** Runs a tool and parses its stdout as JSON. */
@@ -83,6 +135,9 @@ export function spawnTool(
   argv: readonly string[],
   opts: { signal?: AbortSignal; stdin?: 'pipe' | 'ignore'; env?: Record<string, string>; cwd?: string } = {},
 ): ResultPromise {
+  // Loaded on first use (see the top of the file): esbuild bundles require() of this ESM package as a
+  // lazily initialised module, and Node ≥ 20.19 (vitest) can require() ESM.
+  const { execa } = require('execa') as typeof import('execa');
   return execa(tool, argv, {
     reject: false,
     buffer: false,
@@ -97,6 +152,6 @@ export function spawnTool(
 
 /** Whether a tool is on PATH (for `doctor` and optional fast paths such as pigz). */
 export async function hasTool(tool: string): Promise<boolean> {
-  const res = await execa('sh', ['-c', 'command -v "$1"', 'sh', tool], { reject: false });
-  return res.exitCode === 0;
+  const res = await run('sh', ['-c', 'command -v "$1"', 'sh', tool], { okExitCodes: [0, 1, 127] }).catch(() => null);
+  return res?.exitCode === 0;
 }

@@ -12,7 +12,7 @@ import type { FileHandle } from 'node:fs/promises';
 export const ALIGN = 4096;
 
 export interface BufferSlab {
-  /** shared, so the hashing worker reads the very bytes that are written */
+  /** the one allocation every buffer is carved from (the hasher reads ranges of it) */
   slab: SharedArrayBuffer;
   buffers: Buffer[];
   /** false when no offset suited every probe: the caller must not use O_DIRECT */

@@ -153,6 +153,30 @@ describe.skipIf(!loopOk)(`flashImage on real loop devices (skipped: ${loopSkipRe
     expect(sha256Of(dev)).toBe(before);
   });
 
+  // The gzip reader drives node:zlib's handle itself (decompress.ts): the stream's checks must all still hold.
+  it('inflates a gzip of two concatenated members byte for byte, and refuses a flipped byte (CRC) before touching the target', async () => {
+    const half = Math.floor(rawSize / 2);
+    const parts = join(dir, 'two-members.img.gz');
+    writeFileSync(parts, Buffer.concat([execFileSync('sh', ['-c', `head -c ${half} "$0" | gzip -1`, raw], { maxBuffer: 1 << 30 }), execFileSync('sh', ['-c', `tail -c +${half + 1} "$0" | gzip -1`, raw], { maxBuffer: 1 << 30 })]));
+    const dev = loop();
+    const res = await flashImage(createJobContext('flash'), { image: parts, targets: [dev], verify: true });
+    expect(res.sha256).toBe(rawSha);
+    expect(sha256Of(dev, rawSize)).toBe(rawSha);
+
+    const bad = compress(raw, 'gz', join(dir, 'flipped.img.gz'));
+    const fd = openSync(bad, 'r+');
+    const at = Math.floor(statSync(bad).size / 2);
+    const byte = readBytes(bad, at, 1)[0];
+    writeSync(fd, Buffer.from([byte ^ 0xff]), 0, 1, at);
+    closeSync(fd);
+    const other = loop();
+    fillPattern(other, 64 * MiB, 0x3c);
+    const before = sha256Of(other);
+    const err = await expectCode(flashImage(createJobContext('flash'), { image: bad, targets: [other], verify: true }), 'image-damaged');
+    expect(String(err.params.detail)).toMatch(/gzip/);
+    expect(sha256Of(other)).toBe(before);
+  });
+
   it('refuses duplicates, regular files and refusals from the guard, untouched', async () => {
     const dev = loop();
     fillPattern(dev, 64 * MiB, 0x77);

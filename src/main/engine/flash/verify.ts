@@ -4,15 +4,14 @@
  * The verdict is the sha256 of the bytes read from the device against the sha256 of the
  * bytes written. A CRC32 per 4 MiB chunk rides along (zlib's, several GB/s) so a
  * difference is reported with its place and found early, without paying for a second
- * sha256 per chunk. The sha256 runs in the flash's hashing worker (its own hash state, fed
- * only with bytes read back from the device) on the shared buffers while the next chunk is
- * read. Reads use O_DIRECT (or follow a BLKFLSBUF), so they come from the medium.
+ * sha256 per chunk. The sha256 (a hash state of its own, fed only with bytes read back from
+ * the device) is computed from the shared buffers while the next chunks are being read. Reads use O_DIRECT (or follow a BLKFLSBUF), so they come from the medium.
  */
 import { crc32 } from 'node:zlib';
 import { open, type FileHandle } from 'node:fs/promises';
 import { LifeboatError } from '../../../shared/errors';
 import { ALIGN } from './aligned';
-import type { SharedHasher } from './hasher';
+import type { SlabHasher } from './hasher';
 
 /** One chunk of the image as written: where, which parts (relative offset, length), and their CRC32. */
 export interface WrittenChunk {
@@ -42,9 +41,9 @@ export async function verifyTarget(
   opts: {
     sha256: string;
     direct: FileHandle | null;
-    /** the flash's hashing worker; this target gets a hash state of its own */
-    hasher: SharedHasher;
-    /** aligned chunk-sized buffers of the hasher's slab (three: one being read, one being hashed, one spare) */
+    /** the flash's hasher; this target gets a hash state of its own */
+    hasher: SlabHasher;
+    /** aligned chunk-sized buffers of the hasher's slab (one being checked and hashed, the others being read ahead) */
     bufs: Buffer[];
     signal: AbortSignal;
     onBytes?: (bytes: number) => void;
@@ -83,15 +82,19 @@ export async function verifyTarget(
     }
     return { buf, crc, bytes };
   };
-  // One read ahead: the device works on chunk i+1 while chunk i is checked and hashed.
-  let next: ReturnType<typeof readChunk> | null = chunks.length ? readChunk(0) : null;
+  // Reads ahead, one buffer short of the ring: the device works on the next chunks while chunk i
+  // is checked and hashed (one read in flight left the device idle during each hash).
+  const depth = Math.max(1, ring - 1);
+  const ahead: ReturnType<typeof readChunk>[] = [];
+  for (let j = 0; j < Math.min(depth, chunks.length); j++) ahead.push(readChunk(j));
   try {
     let verified = 0;
     for (let i = 0; i < chunks.length; i++) {
       if (opts.signal.aborted) throw new LifeboatError('cancelled');
       const chunk = chunks[i];
-      const cur = await next!;
-      next = i + 1 < chunks.length ? readChunk(i + 1) : null;
+      const cur = await ahead.shift()!;
+      // (i + depth) % ring is the buffer of chunk i - 1, already hashed: never the one checked now.
+      if (i + depth < chunks.length) ahead.push(readChunk(i + depth));
       if (cur.crc !== chunk.crc) throw new LifeboatError('verify-mismatch', { device, offset: chunk.position + (chunk.segments[0]?.[0] ?? 0) });
       pending[i % ring] = hasher.update(chunk.segments.map(([off, len]) => [cur.buf.byteOffset + off, len]));
       verified += cur.bytes;
@@ -101,8 +104,8 @@ export async function verifyTarget(
     // Every CRC matched; the sha256 is the verdict (a difference here would mean a CRC collision).
     if ((await hasher.digest()) !== opts.sha256) throw new LifeboatError('verify-mismatch', { device, offset: 0 });
   } finally {
-    next?.catch(() => undefined);
-    await next?.catch(() => undefined);
+    for (const p of ahead) p.catch(() => undefined);
+    await Promise.all(ahead.map((p) => p.catch(() => undefined)));
     await plain.close();
   }
 }
