@@ -11,6 +11,7 @@ ROOT_UUID=3d0a7000-0000-4000-8000-00000000a001
 SRV_UUID=3d0a7000-0000-4000-8000-00000000a002
 MD_UUID=3d0a7000:00004000:80000000:0000d001
 RAID_TYPE=A19D880F-05FC-4D3B-A006-743F0F84911E
+BIOS_BOOT=21686148-6449-6E6F-744E-656564454649
 
 # listing DIR: one line per entry, what a restore must keep (type+mode, owner, size and
 # content of files, link targets, link counts, xattrs), by path.
@@ -56,6 +57,20 @@ record() {
 	cat /proc/mdstat >"$O/$name-mdstat.txt"
 }
 
+stamp() { while IFS= read -r l; do read -r up _ </proc/uptime; echo "[$up] $l"; done; }
+
+# bootcode NAME: what GRUB left on each target disk: the MBR's boot code ("GRUB " is in
+# boot.img's messages) and the first sector of its BIOS boot partition (the core image)
+bootcode() {
+	: >"$O/$1-bootcode.txt"
+	for d in vdd:3 vde:2; do
+		disk=/dev/${d%:*} part=/dev/${d%:*}${d#*:}
+		mbr=$(dd if=$disk bs=440 count=1 2>/dev/null | tr -c 'A-Z' ' ' | grep -c 'GRUB ' || true)
+		core=$(dd if=$part bs=512 count=1 2>/dev/null | od -An -tx1 | tr -d ' \n' | sed 's/^0*$/zero/' | cut -c1-16)
+		echo "${disk#/dev/} mbr-grub=$mbr core=$core" >>"$O/$1-bootcode.txt"
+	done
+}
+
 # The source: GPT on both disks, a RAID1 /dev/md/root across vdb1 and vdc1 holding the ext4
 # root, and a plain ext4 /srv on vdb2. Then its inventory and backup, by lifeboat.
 stage_source() {
@@ -63,21 +78,25 @@ stage_source() {
 		label: gpt
 		label-id: 3D0A7000-0000-4000-8000-0000000000D1
 		size=128MiB, type=$RAID_TYPE, name="raid-a", uuid=3D0A7000-0000-4000-8000-0000000000E1
-		type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="srv", uuid=3D0A7000-0000-4000-8000-0000000000E2
+		size=120MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="srv", uuid=3D0A7000-0000-4000-8000-0000000000E2
+		size=1MiB, type=$BIOS_BOOT, name="bios-a"
 	EOF
 	sfdisk -q /dev/vdc <<-EOF
 		label: gpt
 		label-id: 3D0A7000-0000-4000-8000-0000000000D2
 		size=128MiB, type=$RAID_TYPE, name="raid-b", uuid=3D0A7000-0000-4000-8000-0000000000E3
+		size=1MiB, type=$BIOS_BOOT, name="bios-b"
 	EOF
 	n=0
-	while { [ ! -b /dev/vdb2 ] || [ ! -b /dev/vdc1 ]; } && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	while { [ ! -b /dev/vdb3 ] || [ ! -b /dev/vdc2 ]; } && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
 	mdadm --create /dev/md/root --run --metadata=1.2 --level=raid1 --raid-devices=2 --uuid=$MD_UUID --name=mdguest:root /dev/vdb1 /dev/vdc1
 	mkfs.ext4 -q -F -L lbroot -U $ROOT_UUID /dev/md/root
 	mkfs.ext4 -q -F -L lbsrv -U $SRV_UUID /dev/vdb2
 	mkdir -p /mnt/sys
 	mount -t ext4 /dev/md/root /mnt/sys
-	mkdir -p /mnt/sys/srv /mnt/sys/etc/mdadm /mnt/sys/home/alice/docs /mnt/sys/var/log
+	mkdir -p /mnt/sys/srv /mnt/sys/etc/mdadm /mnt/sys/home/alice/docs /mnt/sys/var/log /mnt/sys/boot/grub /mnt/sys/dev /mnt/sys/proc /mnt/sys/sys
+	# a GRUB-booted system (BIOS boot partitions above): the restore puts GRUB's boot code on both disks
+	echo "search --fs-uuid --set=root $ROOT_UUID" >/mnt/sys/boot/grub/grub.cfg
 	mount -t ext4 /dev/vdb2 /mnt/sys/srv
 	cat >/mnt/sys/etc/fstab <<-EOF
 		UUID=$ROOT_UUID / ext4 defaults 0 1
@@ -128,6 +147,7 @@ stage_restore_cli() {
 	record cli /dev/md/root /dev/vdd1 /dev/vde1
 	sfdisk --json /dev/vdd >"$O/cli-sfdisk-a.json"
 	sfdisk --json /dev/vde >"$O/cli-sfdisk-b.json"
+	bootcode cli
 	tree cli /dev/md/root /dev/vdd
 }
 
@@ -136,11 +156,14 @@ stage_restore_cli() {
 # then make it anew. Afterwards the array is stopped and assembled again from its members'
 # superblocks alone, under another name: level, UUID and name come from the disks.
 stage_restore_sh() {
-	LIFEBOAT_SET="$O/set" LIFEBOAT_TARGET_1=/dev/vdd LIFEBOAT_TARGET_2=/dev/vde dash "$O/set/restore.sh" >"$O/restore-sh.txt" 2>&1
+	# each line stamped with the guest's uptime: the host reports how long the steps took
+	{ LIFEBOAT_SET="$O/set" LIFEBOAT_TARGET_1=/dev/vdd LIFEBOAT_TARGET_2=/dev/vde dash "$O/set/restore.sh" 2>&1 || echo "LBTEST-RC $?"; } | stamp >"$O/restore-sh.txt"
+	if grep -q '^\[[0-9.]*\] LBTEST-RC' "$O/restore-sh.txt"; then exit 1; fi
 	sync
 	mdadm --stop /dev/md/root
 	mdadm --assemble /dev/md/again /dev/vdd1 /dev/vde1
 	record sh /dev/md/again /dev/vdd1 /dev/vde1
+	bootcode sh
 	tree sh /dev/md/again /dev/vdd
 	mdadm --stop /dev/md/again
 }

@@ -49,7 +49,8 @@ describe.skipIf(!canBoot)(`rescue media in qemu (${why})`, () => {
   });
 
   it('builds a small rescue-only ISO with its manifest, and nothing else left behind', () => {
-    expect(statSync(rescueIso).size).toBeLessThanOrEqual(36 * 2 ** 20);
+    // 35 MiB, then openssl (with libssl and libcrypto, 2.1 MiB compressed) for the rescue's fast check of the parts
+    expect(statSync(rescueIso).size).toBeLessThanOrEqual(38 * 2 ** 20);
     const manifest = JSON.parse(readFileSync(`${rescueIso}.manifest.json`, 'utf8'));
     expect(manifest.initramfs.tools.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(['sfdisk', 'mkfs.ext4', 'tar', 'zstd', 'grub-install']));
     const { present, builtin } = manifest.initramfs.modules;

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { truncateSync, writeFileSync } from 'node:fs';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupScratch, scratchDir, type LoopDevice } from '../util/loop';
 import { buildMedia } from '../../src/main/engine/media/build';
@@ -73,11 +73,17 @@ describe.skipIf(why !== null)(`restore from the rescue media in qemu${why ? ` ($
       memoryMiB: 1024,
       append: 'console=ttyS0,115200 quiet lifeboat.restore=auto lifeboat.target=/dev/vda lifeboat.poweroff=1',
     });
+    // how long the rescue's sh spends proving the parts (its verify-parts step), for the record
+    const checkStart = await vm.waitFor(/LIFEBOAT-STEP \d+\/\d+ verify-parts/, 300_000);
+    const n = Number(/LIFEBOAT-STEP (\d+)\/\d+ verify-parts/.exec(vm.output)![1]);
+    const checkEnd = await vm.waitFor(new RegExp(`LIFEBOAT-STEP ${n + 1}/\\d+ |LIFEBOAT-RESTORE-FAILED`), 300_000);
     const seconds = await vm.waitFor(/LIFEBOAT-RESTORE-(OK|FAILED)/, 300_000);
     expect(vm.output, vm.tail()).toContain('LIFEBOAT-RESTORE-OK');
     expect(vm.output).toMatch(/LIFEBOAT-STEP \d+\/\d+/);
     expect(await Promise.race([vm.exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('still running'), 60_000))])).toBe('exited');
-    console.log(`rescue restore in qemu: RESTORE-OK after ${seconds.toFixed(1)} s`);
+    const parts = (JSON.parse(readFileSync(join(setDir, 'lifeboat.json'), 'utf8')) as { archives: Array<{ parts: Array<{ size: number }> }> }).archives.flatMap((a) => a.parts);
+    const partMiB = parts.reduce((sum, p) => sum + p.size, 0) / MiB;
+    console.log(`rescue restore in qemu: RESTORE-OK after ${seconds.toFixed(1)} s; verify-parts (sh, in the guest) ${(checkEnd - checkStart).toFixed(2)} s for ${parts.length} parts, ${partMiB.toFixed(1)} MiB`);
 
     expectRestored(sys, disk, loops);
   }, 420_000);

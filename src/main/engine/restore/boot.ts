@@ -2,7 +2,8 @@
  * Boot loader steps: reinstall GRUB from inside the restored system (chroot with /dev,
  * /proc and /sys bound), regenerate its configuration and the initramfs so they name
  * the restored disks. Emitted only when the layout records something to boot from
- * (an ESP on UEFI, a BIOS boot partition or an MBR on BIOS).
+ * (an ESP on UEFI, a BIOS boot partition or an MBR on BIOS); on BIOS, onto every disk
+ * boot-disks.ts names (each member's disk of a mirrored /boot or /).
  *
  * These are the plan's only `sh` steps: whether a tool exists inside the restored
  * system is known only once its files are back, so each step tests for it and says
@@ -18,8 +19,8 @@ export interface BootInput {
   espDevice?: string;
   /** the ESP is already mounted at /boot/efi because it was archived */
   espMounted: boolean;
-  bootDisk?: string;
-  biosBoot: boolean;
+  /** BIOS: the target disks that get GRUB's boot code, in order (boot-disks.ts); none: nothing to reinstall */
+  biosDisks: string[];
 }
 
 const has = (root: string, tool: string) => `chroot ${shq(root)} /bin/sh -c ${shq(`command -v ${tool}`)} >/dev/null 2>&1`;
@@ -43,7 +44,7 @@ export function withEfivars(root: string, cmd: string): string {
 
 export function bootSteps(b: BootInput): RestoreStep[] {
   const uefi = b.firmware === 'uefi' && Boolean(b.espDevice);
-  const bios = b.firmware === 'bios' && b.biosBoot && Boolean(b.bootDisk);
+  const bios = b.firmware === 'bios' && b.biosDisks.length > 0;
   if (!uefi && !bios) return [];
   const r = b.root;
   const steps: RestoreStep[] = [];
@@ -82,14 +83,17 @@ export function bootSteps(b: BootInput): RestoreStep[] {
       },
     });
   } else {
-    steps.push({
-      ...base,
-      id: 'boot.grub-install',
-      phase: 'boot',
-      title: { key: 'steps.grubBios', params: { device: b.bootDisk! } },
-      argv: {
-        sh: `if ${has(r, 'grub-install')}; then ${inRoot(r, `grub-install --target=i386-pc --recheck ${shq(b.bootDisk!)}`)}; elif ${oursAvailable}; then ${ours(`--target=i386-pc ${shq(b.bootDisk!)}`)}; else ${skip('grub-install')}; fi`,
-      },
+    // one step per disk, so each shows, and fails, on its own; the first keeps the plain id
+    b.biosDisks.forEach((disk, i) => {
+      steps.push({
+        ...base,
+        id: i === 0 ? 'boot.grub-install' : `boot.grub-install.${i + 1}`,
+        phase: 'boot',
+        title: { key: 'steps.grubBios', params: { device: disk } },
+        argv: {
+          sh: `if ${has(r, 'grub-install')}; then ${inRoot(r, `grub-install --target=i386-pc --recheck ${shq(disk)}`)}; elif ${oursAvailable}; then ${ours(`--target=i386-pc ${shq(disk)}`)}; else ${skip('grub-install')}; fi`,
+        },
+      });
     });
   }
   steps.push({

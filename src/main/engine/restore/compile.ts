@@ -17,6 +17,7 @@ import { partitionNode } from './nodes';
 import { EXTENDED_TYPES, fitTable, MiB, type SizedPartition } from './sizing';
 import { FS_FLOOR, mkfsArgv, mkswapArgv } from './mkfs';
 import { bootSteps } from './boot';
+import { BIOS_BOOT_GPT, biosBootDisks } from './boot-disks';
 import { sfdiskScript } from './sfdisk';
 import { decompressArgv, tarExtractArgv } from './extract-args';
 import { shq } from './quote';
@@ -46,7 +47,7 @@ export interface CompileOptions {
 }
 
 export const ESP_GPT = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B';
-export const BIOS_BOOT_GPT = '21686148-6449-6E6F-744E-656564454649';
+export { BIOS_BOOT_GPT };
 const SWAP_TYPES = new Set(['0657FD6D-A4AB-43C4-84E5-0933C84B4F4F', '82']);
 const FIXED_TYPES = new Set([ESP_GPT, BIOS_BOOT_GPT, 'EF']);
 /** room on top of the recorded data: files grow, filesystems need slack to stay healthy */
@@ -134,7 +135,6 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
 
   // --- MD arrays: refused before anything when they cannot be made again on these targets
   const mdOfMember = new Map<string, MdArray>();
-  const mdOfAlias = new Map<string, MdArray>();
   for (const md of layout.md) {
     if (!mdSupported(md)) throw new LifeboatError('restore-md-unsupported', { array: md.device, level: md.level, metadata: md.metadata ?? '?' });
     for (const m of md.members) {
@@ -142,7 +142,6 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
       if (!owner || !disks.some(({ disk }) => disk === owner)) throw new LifeboatError('restore-md-member-unmapped', { array: mdNode(md), member: m, disk: owner?.device ?? m });
       mdOfMember.set(m, md);
     }
-    for (const a of mdAliases(md)) mdOfAlias.set(a, md);
   }
 
   const fsByDevice = new Map<string, Filesystem>(layout.filesystems.map((f) => [f.device, f]));
@@ -538,19 +537,23 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
   if (rootArchive) {
     const espNode = layout.boot.esp;
     const espArchive = espNode ? restorable.find((a) => a.device === espNode) : undefined;
-    // a root on an md array boots from its first member's disk
-    const rootMd = mdOfAlias.get(rootArchive.device);
-    const rootNodes = rootMd ? rootMd.members : [rootArchive.device];
-    const rootDisk = rootNodes.map((n) => disks.find(({ disk }) => disk.device === n || disk.table?.partitions.some((p) => p.node === n))).find(Boolean);
-    const bootDisk = rootDisk?.target.device ?? disks[0]?.target.device;
-    const hasBiosBoot = disks.some(({ disk }) => disk.table?.label === 'dos' || disk.table?.partitions.some((p) => p.type === BIOS_BOOT_GPT));
+    // BIOS: GRUB's boot code on every disk holding /boot (or /), each member's disk when that
+    // is an array — any of them may be the one left to boot from (boot-disks.ts)
+    const grubReads = restorable.find((a) => a.mountpoint === '/boot') ?? rootArchive;
+    const biosDisks = biosBootDisks(layout, grubReads.device, disks.map(({ disk }) => disk)).map((d) => disks.find(({ disk }) => disk === d)!.target.device);
+    // UEFI: the loader goes to the one ESP the layout records, as before. An ESP on an md
+    // RAID1 (metadata 1.0, so the firmware reads each member as plain FAT) is that array:
+    // grub-install writes through md onto every member, and should it fail to make its
+    // NVRAM entry for an md device, the step's second try takes the removable path, which
+    // the firmware finds on any member. Separate ESPs per disk that the distribution keeps
+    // in step (Debian's grub-efi/install_devices) are not recognised as such: the others
+    // come back from their archives or raw images as they were, with the loader they held.
     const boot = bootSteps({
       root: opts.mountRoot,
       firmware: layout.boot.firmware,
       espDevice: espNode ? devMap.get(espNode) : undefined,
       espMounted: Boolean(espArchive),
-      bootDisk,
-      biosBoot: layout.boot.firmware === 'bios' && hasBiosBoot,
+      biosDisks,
     });
     for (const s of boot) {
       steps.push(s);

@@ -6,19 +6,19 @@
  * laid out like the kernel's (this VM's kernel has no md driver; test/qemu/md.test.ts runs
  * them on a real one).
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compilePlan, type CompileOptions } from './compile';
-import { recordedLayout, setAround } from './test-util';
+import { readTable, recordedLayout, setAround } from './test-util';
 import { renderShell, commandLine } from './shell';
 import { findMdClash, mdClashSh, mdStopSh, runningArrays, type MdClaim } from './md-conflicts';
 import { arrayBytes, mdCreateArgv, mdOverhead, memberNeed, mdUuidFrom } from './md';
 import { LifeboatError } from '../../../shared/errors';
 import { LayoutSchema, type Layout } from '../../../shared/layout';
 import type { RestorePlan } from '../../../shared/restore-plan';
-import { cleanupScratch, scratchDir } from '../../../../test/util/loop';
+import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir } from '../../../../test/util/loop';
 
 const MiB = 1024 * 1024;
 const MD_UUID = '3d0a7000:00004000:80000000:0000d001';
@@ -142,13 +142,140 @@ describe('the plan recreates a recorded RAID1 before the filesystems on it', () 
     expect(member(small, '/dev/vdc1')).toBeGreaterThanOrEqual(need);
     expect(small.mapping.find((m) => m.kind === 'md')!.targetBytes).toBeGreaterThanOrEqual(Math.ceil(layout.filesystems[0].usedBytes! * 1.1));
   });
+});
 
-  it('boots (BIOS) from the first member disk of a root on an array', () => {
-    const withBoot = setAround(LayoutSchema.parse({ ...layout, disks: [layout.disks[1], layout.disks[0]].map((d) => ({ ...d, table: { ...d.table!, label: 'dos' } })) }));
-    const p = plan({ s: withBoot });
-    const grub = p.steps.find((s) => s.id === 'boot.grub-install')!;
-    expect((grub.argv as { sh: string }).sh).toContain("'/dev/sdd'");
+describe('GRUB on every disk of a mirrored boot (BIOS)', () => {
+  const BIOS_BOOT = '21686148-6449-6E6F-744E-656564454649';
+  type D = Layout['disks'][number];
+  const dos = (d: D): D => ({ ...d, table: { ...d.table!, label: 'dos' } });
+  /** a 1 MiB BIOS boot partition after the disk's last one (GPT) */
+  const withBiosBoot = (d: D): D => {
+    const t = d.table!;
+    const last = t.partitions.at(-1)!;
+    const n = last.number + 1;
+    return { ...d, table: { ...t, partitions: [...t.partitions, { node: `${d.device}${n}`, number: n, start: last.start + last.size, size: 2048, type: BIOS_BOOT }] } };
+  };
+  const onDisks = (disks: D[], more: Partial<Layout> = {}) => setAround(LayoutSchema.parse({ ...layout, ...more, disks }));
+  const grubSteps = (p: RestorePlan) => p.steps.filter((s) => s.id.startsWith('boot.grub-install'));
+  const grubDevices = (p: RestorePlan) => grubSteps(p).map((s) => s.title.params.device);
+
+  it('a root on a RAID1 gets the boot code on each member\'s disk, first member\'s first, one step each, before the menu is made', () => {
+    const [b, c] = layout.disks.map(dos);
+    for (const disks of [[b, c], [c, b]]) {
+      const p = plan({ s: onDisks(disks) });
+      const steps = grubSteps(p);
+      expect(steps.map((s) => s.id)).toEqual(['boot.grub-install', 'boot.grub-install.2']);
+      expect(grubDevices(p)).toEqual(['/dev/sdd', '/dev/sde']);
+      expect(steps.map((s) => s.title.key)).toEqual(['steps.grubBios', 'steps.grubBios']);
+      expect((steps[0].argv as { sh: string }).sh).toContain("grub-install --target=i386-pc --recheck '/dev/sdd'");
+      expect((steps[1].argv as { sh: string }).sh).toContain("grub-install --target=i386-pc --recheck '/dev/sde'");
+      expect((steps[1].argv as { sh: string }).sh).not.toContain("'/dev/sdd'");
+      const i = ids(p);
+      expect(i.indexOf('boot.grub-install')).toBeGreaterThan(i.indexOf('boot.bind-sys'));
+      expect(i.indexOf('boot.grub-install.2')).toBe(i.indexOf('boot.grub-install') + 1);
+      expect(i.indexOf('boot.grub-install.2')).toBeLessThan(i.indexOf('boot.grub-config'));
+    }
   });
+
+  it('the rescue script installs on each target variable\'s disk', () => {
+    const p = plan({ s: onDisks(layout.disks.map(dos)) });
+    const sh = renderShell(p, { setVariable: true, targetVariables: true });
+    const block = (id: string, next: string) => sh.slice(sh.indexOf(`lb_id=${id}\n`), sh.indexOf(`lb_id=${next}\n`));
+    expect(block('boot.grub-install', 'boot.grub-install.2')).toContain('grub-install --target=i386-pc --recheck "$LIFEBOAT_TARGET_1"');
+    expect(block('boot.grub-install.2', 'boot.grub-config')).toContain('grub-install --target=i386-pc --recheck "$LIFEBOAT_TARGET_2"');
+    expect(block('boot.grub-install.2', 'boot.grub-config')).not.toContain('LIFEBOAT_TARGET_1');
+    if (hasDash) expect(spawnSync('dash', ['-n'], { input: sh }).status).toBe(0);
+  });
+
+  it('GPT: every member\'s disk with a BIOS boot partition; none with one: no boot steps, as before', () => {
+    const [b, c] = layout.disks;
+    expect(grubDevices(plan({ s: onDisks([withBiosBoot(b), withBiosBoot(c)]) }))).toEqual(['/dev/sdd', '/dev/sde']);
+    // grub-install refuses a GPT disk without one ("embedding is not possible"): that disk is left out
+    expect(grubDevices(plan({ s: onDisks([b, withBiosBoot(c)]) }))).toEqual(['/dev/sde']);
+    expect(plan({ s: onDisks([b, c]) }).steps.some((s) => s.phase === 'boot')).toBe(false);
+  });
+
+  it('through LVM on the array, and a /boot array beside a plain root: the members\' disks', () => {
+    const [b, c] = layout.disks.map(dos);
+    const onLvm = onDisks([b, c], {
+      filesystems: [{ ...layout.filesystems[1] }, { ...layout.filesystems[0], device: '/dev/mapper/vgmd-root' }],
+      lvm: {
+        pvs: [{ name: '/dev/md127', vg: 'vgmd', sizeBytes: 120 * MiB, freeBytes: 0, uuid: 'PVUUID-md' }],
+        vgs: [{ name: 'vgmd', uuid: 'VGUUID', sizeBytes: 120 * MiB, freeBytes: 0, extentBytes: 4 * MiB }],
+        lvs: [{ name: 'root', vg: 'vgmd', uuid: 'LVUUID', sizeBytes: 120 * MiB, segtype: 'linear', devices: ['/dev/md127(0)'] }],
+      },
+    });
+    expect(grubDevices(plan({ s: onLvm }))).toEqual(['/dev/sdd', '/dev/sde']);
+    // /boot on the array, / on a plain partition of the first disk: GRUB reads /boot, so both disks
+    const bootArray = onDisks([c, b], { filesystems: [{ ...layout.filesystems[0], mountpoint: '/boot' }, { ...layout.filesystems[1], mountpoint: '/' }] });
+    expect(grubDevices(plan({ s: bootArray }))).toEqual(['/dev/sdd', '/dev/sde']);
+  });
+
+  it('a plain root still gets one disk; UEFI still one step for the ESP', () => {
+    const [b, c] = layout.disks.map(dos);
+    // / on the first disk's plain partition, the array unused by the boot: that disk only
+    const plain = onDisks([b, c], { filesystems: [{ ...layout.filesystems[0], mountpoint: '/data' }, { ...layout.filesystems[1], mountpoint: '/' }] });
+    expect(grubDevices(plan({ s: plain }))).toEqual(['/dev/sdd']);
+    const esp = { node: '/dev/vdc2', number: 2, start: 264192, size: 2048, type: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B' };
+    const gptC = { ...layout.disks[1], table: { ...layout.disks[1].table!, partitions: [...layout.disks[1].table!.partitions, esp] } };
+    const p = plan({ s: onDisks([layout.disks[0], gptC], { boot: { ...layout.boot, firmware: 'uefi', esp: '/dev/vdc2' } }) });
+    expect(grubSteps(p).map((s) => [s.id, s.title.key, s.title.params.device])).toEqual([['boot.grub-install', 'steps.grubEfi', '/dev/sde2']]);
+  });
+
+  const grubPc = '/usr/lib/grub/i386-pc/modinfo.sh';
+  const realWhy = !canUseLoop() ? loopSkipReason : !existsSync(grubPc) || spawnSync('grub-install', ['--version']).status !== 0 ? `needs grub-install and ${grubPc} (grub-pc-bin)` : !hasDash ? 'needs dash' : null;
+  it.skipIf(realWhy !== null)(`run for real (dash, the host's grub-install onto two loop disks): both get GRUB's boot code and core image${realWhy ? ` — skipped: ${realWhy}` : ''}`, () => {
+    const loops = [makeLoop(A), makeLoop(B)];
+    const root = scratchDir('lifeboat-grub2-');
+    let mounted = false;
+    try {
+      for (const l of loops) {
+        execFileSync('sfdisk', ['-q', l.device], { input: 'label: dos\nstart=2048, type=fd\n' });
+        spawnSync('partx', ['-d', l.device]);
+        execFileSync('partx', ['-a', l.device]);
+      }
+      // the restored root, as the plan leaves it before the boot steps: /boot/grub on the first disk's filesystem
+      execFileSync('mkfs.ext4', ['-q', `${loops[0].device}p1`]);
+      execFileSync('mount', [`${loops[0].device}p1`, root]);
+      mounted = true;
+      mkdirSync(join(root, 'boot/grub'), { recursive: true });
+      const mbr = (dev: string) => {
+        const fd = openSync(dev, 'r');
+        try {
+          const buf = Buffer.alloc(1024);
+          readSync(fd, buf, 0, 1024, 0);
+          return buf;
+        } finally {
+          closeSync(fd);
+        }
+      };
+      for (const l of loops) expect(mbr(l.device).subarray(0, 440).includes('GRUB')).toBe(false);
+      const p = compilePlan(onDisks(layout.disks.map(dos)), {
+        setDir: '/media/set',
+        mountRoot: root,
+        targets: { '/dev/vdb': { device: loops[0].device, sizeBytes: A }, '/dev/vdc': { device: loops[1].device, sizeBytes: B } },
+      });
+      const steps = grubSteps(p);
+      expect(steps.map((s) => s.title.params.device)).toEqual(loops.map((l) => l.device));
+      // the restored root has no grub-install of its own here: the rescue system's (the host's) writes it
+      for (const s of steps) {
+        const r = spawnSync('dash', ['-c', `set -eu; ${commandLine(s)}`], { encoding: 'utf8' });
+        expect(r.status, r.stdout + r.stderr).toBe(0);
+        expect(r.stdout + r.stderr).toContain('Installation finished. No error reported.');
+      }
+      for (const l of loops) {
+        const head = mbr(l.device);
+        // boot.img in the MBR (its "GRUB " message), diskboot.img of the core image right after it
+        expect(head.subarray(0, 440).includes('GRUB ')).toBe(true);
+        expect(head.subarray(512, 1024).some((x) => x !== 0)).toBe(true);
+        // the partition table the plan made stays as it was
+        expect(readTable(l.device).partitions.map((x) => [x.start, x.type])).toEqual([[2048, 'fd']]);
+      }
+    } finally {
+      if (mounted) spawnSync('umount', [root]);
+      for (const l of loops) l.detach();
+    }
+  }, 60_000);
 });
 
 describe('other arrays', () => {

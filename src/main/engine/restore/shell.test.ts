@@ -140,6 +140,74 @@ describe.skipIf(!hasDash)('renderShell, run with dash (skipped when dash is miss
     expect(names.trim().split('\n')).toEqual(['/dev/sda2', '/dev/vdb2', '/dev/nvme0n1p2', '/dev/mmcblk0p2', '/dev/loop3p2']);
   });
 
+  /**
+   * The rescue's check of the parts, run with dash: with openssl on PATH (and no sha256sum, so
+   * only openssl can have passed it), with sha256sum only (media made on a host without
+   * openssl), and a damaged or missing part refused either way, before any later step.
+   */
+  it('verify-parts: openssl when present, sha256sum otherwise; a bad or missing part stops the script', () => {
+    const dir = scratchDir('lifeboat-sh-sums-');
+    makeParts(dir);
+    const set = join(dir, 'set dir');
+    const names = ['part one.000', "part 'two'.001"];
+    const sha = (f: string) => execFileSync('sha256sum', [join(set, f)], { encoding: 'utf8' }).split(' ')[0];
+    const sums = names.map((n) => [sha(n), n] as const);
+    const verify = (list: ReadonlyArray<readonly [string, string]>): RestoreStep => ({
+      id: 'verify-parts',
+      phase: 'check',
+      title: { key: 'steps.verifyParts', params: {} },
+      argv: ['sha256sum', '-c', '-'],
+      stdin: list.map(([h, n]) => `${h}  ${join(set, n)}\n`).join(''),
+      native: 'verify-parts',
+      destructive: false,
+      weight: 1,
+    });
+    const after: RestoreStep = { id: 'after', phase: 'finish', title: { key: 'steps.sync', params: {} }, argv: ['rm', '-f', join(dir, 'marker')], destructive: false, weight: 1 };
+    const planOf = (list: ReadonlyArray<readonly [string, string]>): RestorePlan => ({ ...harmlessPlan(dir), setDir: set, steps: [verify(list), after] });
+    /** a PATH holding only these host tools */
+    const pathWith = (tools: string[]) => {
+      const bin = scratchDir('lifeboat-sh-bin-');
+      for (const t of tools) execFileSync('ln', ['-s', execFileSync('sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).trim(), join(bin, t)]);
+      return bin;
+    };
+    const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+    const dash = execFileSync('sh', ['-c', 'command -v dash'], { encoding: 'utf8' }).trim();
+    // [kind, PATH, whether sha256sum is there to name the bad part]
+    const kinds: Array<[string, string, boolean]> = [['sha256sum', pathWith(['rm', 'cat', 'sha256sum']), true]];
+    if (hasOpenssl) kinds.push(['openssl only', pathWith(['rm', 'cat', 'openssl']), false], ['openssl and sha256sum', pathWith(['rm', 'cat', 'openssl', 'sha256sum']), true]);
+    else console.log('verify-parts with openssl: skipped, no openssl on this host');
+    // the rescue system's own sha256sum and cat are busybox's applets
+    const busybox = ['/usr/bin/busybox', '/bin/busybox'].find((b) => existsSync(b));
+    if (busybox) {
+      const bin = pathWith(['rm']);
+      for (const t of ['cat', 'sha256sum']) execFileSync('ln', ['-s', busybox, join(bin, t)]);
+      kinds.push(['busybox sha256sum', bin, true]);
+    } else console.log('verify-parts with busybox sha256sum: skipped, no busybox on this host');
+    for (const [kind, bin, names_bad] of kinds) {
+      for (const setVariable of [false, true]) {
+        const run = (list: ReadonlyArray<readonly [string, string]>) => {
+          writeFileSync(join(dir, 'marker'), '');
+          const r = spawnSync(dash, ['-c', renderShell(planOf(list), { setVariable })], { encoding: 'utf8', env: { PATH: bin, LIFEBOAT_SET: set } });
+          return { ...r, after: !existsSync(join(dir, 'marker')) };
+        };
+        const what = `${kind}, setVariable=${setVariable}`;
+        const ok = run(sums);
+        expect(ok.status, `${what}: ${ok.stdout}${ok.stderr}`).toBe(0);
+        expect(ok.stdout, what).toMatch(/part one\.000: OK\n/);
+        expect(ok.stdout, what).toMatch(/part 'two'\.001: OK\n/);
+        expect(ok.after, what).toBe(true);
+        // a damaged part, a missing one
+        for (const bad of [[sums[0], ['0'.repeat(64), names[1]]], [...sums, [sums[0][0], 'part three.002']]] as const) {
+          const r = run(bad);
+          expect(r.status, what).not.toBe(0);
+          expect(r.stdout, what).toMatch(/LIFEBOAT-STEP-FAILED 1 verify-parts/);
+          if (names_bad) expect(r.stdout, what).toMatch(/(part 'two'\.001|part three\.002): FAILED/);
+          expect(r.after, `${what}: the step after the check ran`).toBe(false);
+        }
+      }
+    }
+  });
+
   it('the recorded-layout script (restore.sh of a set) parses and defaults to the recorded disks', () => {
     const set = setAround(recordedLayout('mbr'));
     const script = recordedScript(set, { setDir: '/media/set' });

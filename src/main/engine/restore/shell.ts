@@ -27,6 +27,37 @@ export interface RenderOptions {
   targetVariables?: boolean;
 }
 
+/**
+ * lb_sha256c: checks "<sha256>  <file>" lines on stdin as `sha256sum -c -` does (a line
+ * "<file>: OK" each, failing if any part is not what the list says). openssl's SHA-256 runs
+ * several times faster than busybox's or coreutils' sha256sum (0.16 s against 0.94 s and
+ * 0.62 s for 200 MB on the build VM), and proving the parts is most of the rescue
+ * system's check before anything is erased. One openssl for all parts: starting it (and
+ * its libcrypto) costs more than hashing a small part. Where openssl is missing (media
+ * made on a host without it), sha256sum does the work as before; when openssl fails or a
+ * digest differs, sha256sum checks the list again, to name the part that is bad.
+ */
+const SHA256_CHECK = [
+  'lb_sha256c() {',
+  '  if ! command -v openssl >/dev/null 2>&1; then sha256sum -c -; return; fi',
+  '  lb_list=$(cat)',
+  '  set --',
+  '  lb_want=',
+  '  while read -r lb_sum lb_file; do',
+  '    [ -n "$lb_sum" ] || continue',
+  '    set -- "$@" "$lb_file"',
+  '    lb_want="$lb_want $lb_sum"',
+  '  done <<LB_EOF',
+  '$lb_list',
+  'LB_EOF',
+  `  if [ $# -gt 0 ] && lb_got=$(openssl dgst -sha256 -r "$@" 2>/dev/null) && [ "$(printf '%s\\n' "$lb_got" | while read -r lb_h _; do printf ' %s' "$lb_h"; done)" = "$lb_want" ]; then`,
+  '    for lb_file in "$@"; do echo "$lb_file: OK"; done',
+  '  else',
+  `    printf '%s\\n' "$lb_list" | sha256sum -c -`,
+  '  fi',
+  '}',
+];
+
 export function renderShell(plan: RestorePlan, opts: RenderOptions = {}): string {
   const prefix = plan.setDir.endsWith('/') ? plan.setDir : plan.setDir + '/';
   const disks = plan.targets.map((t, i) => ({ device: t.device, v: `LIFEBOAT_TARGET_${i + 1}` }));
@@ -68,7 +99,7 @@ export function renderShell(plan: RestorePlan, opts: RenderOptions = {}): string
           '# a set spread over several discs: the rescue system names a reader (LIFEBOAT_READ_PARTS) that',
           '# checks the parts on the disc at hand, and reads each part from its disc, asking for it by label',
           'lb_cat() { if [ -n "${LIFEBOAT_READ_PARTS:-}" ]; then "$LIFEBOAT_READ_PARTS" "$@"; else cat "$@"; fi; }',
-          'lb_sums() { if [ -n "${LIFEBOAT_READ_PARTS:-}" ]; then "$LIFEBOAT_READ_PARTS" --check; else sha256sum -c -; fi; }',
+          'lb_sums() { if [ -n "${LIFEBOAT_READ_PARTS:-}" ]; then "$LIFEBOAT_READ_PARTS" --check; else lb_sha256c; fi; }',
         ]
       : []),
     ...(opts.targetVariables
@@ -78,6 +109,7 @@ export function renderShell(plan: RestorePlan, opts: RenderOptions = {}): string
           'lb_part() { case "$1" in *[0-9]) echo "$1p$2" ;; *) echo "$1$2" ;; esac; }',
         ]
       : []),
+    ...SHA256_CHECK,
     'lb_n=0',
     'lb_id=start',
     'lb_pipe="${TMPDIR:-/tmp}/lifeboat-pipe.$$"',
@@ -99,7 +131,7 @@ export function renderShell(plan: RestorePlan, opts: RenderOptions = {}): string
     out.push(`echo 'LIFEBOAT-STEP ${i + 1}/${total} ${s.id}'`);
     let line = commandLine(Array.isArray(s.argv) || !('sh' in s.argv) ? s : { ...s, argv: { sh: inSnippet(s.argv.sh) } }, word, stdinOf(s), opts.setVariable ? 'lb_cat' : 'cat');
     // the checksum list then names parts relative to the set
-    if (opts.setVariable && s.native === 'verify-parts') line = `( cd "$LIFEBOAT_SET" && printf '%s' ${shq(stdinOf(s)!)} | lb_sums )`;
+    if (s.native === 'verify-parts') line = opts.setVariable ? `( cd "$LIFEBOAT_SET" && printf '%s' ${shq(stdinOf(s)!)} | lb_sums )` : `printf '%s' ${shq(stdinOf(s)!)} | lb_sha256c`;
     if (s.okExitCodes && !(s.okExitCodes.length === 1 && s.okExitCodes[0] === 0)) {
       out.push(`lb_rc=0; ${line} || lb_rc=$?`);
       out.push(`case $lb_rc in ${s.okExitCodes.join('|')}) ;; *) exit "$lb_rc" ;; esac`);
