@@ -36,7 +36,9 @@
 # Measured (2026-11-25, 2 cores, load 1–12 from other work; the README's bench section has the
 # table): zstd warm 0.75×, cold 0.59×, CPU 1.61×, size 0.955×; after level-0 sets became plain
 # `tar -c` and the parts moved to `split --filter`: warm 0.66–0.73×, cold 0.72–0.86×, CPU
-# 1.47–1.57×, size 1.007×. Lifeboat prints no `phases` in this version (that line is skipped).
+# 1.47–1.57×, size 1.007×. 2026-11-26, with the stages as one bash pipeline and tar's member list
+# in an index file: warm 0.755–0.767× (load ≈ 2), CPU 1.30×; cold 0.82–0.87× (load 3–5), CPU 1.32×;
+# size 1.007×. Lifeboat prints no `phases` in this version (that line is skipped).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
