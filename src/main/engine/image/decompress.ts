@@ -18,7 +18,7 @@ import { Writable } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { LifeboatError } from '../../../shared/errors';
 import type { ImageCompression } from '../../../shared/image';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { hasTool, run, ToolError } from '../run';
 
 export interface DecompressedStream {
@@ -114,8 +114,17 @@ export async function openDecompressed(
   const [tool, argv] = await toolArgv(path, compression, innerName);
   // node:child_process rather than the engine's spawnTool: a flash loads no execa (about 8 MiB, see ../run.ts).
   const child = spawn(tool, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+  const { done, stop } = watchTool(child, tool, path, signal);
+  return { stream: child.stdout, done, stop };
+}
+
+/**
+ * How a decompressor ends: cancelled, not installed, or the image damaged (its last
+ * stderr line). After stop() (the reader has what it needs) its exit is no failure.
+ */
+function watchTool(child: ChildProcess, tool: string, path: string, signal: AbortSignal): { done: Promise<void>; stop: () => void } {
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
+  child.stderr!.on('data', (d: Buffer) => {
     if (stderr.length < 8192) stderr += d.toString();
   });
   let stopped = false;
@@ -135,7 +144,6 @@ export async function openDecompressed(
     if (res.code !== 0) throw damaged(path, `${tool}: ${lastLine(stderr) || `exit ${res.code ?? res.sig}`}`);
   })();
   return {
-    stream: child.stdout,
     done,
     stop: () => {
       stopped = true;
@@ -194,34 +202,12 @@ export async function openDecompressedReader(
   }
   const child = spawn(tool, argv, { stdio: ['ignore', writer.fd, 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
   await writer.close();
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    if (stderr.length < 8192) stderr += d.toString();
-  });
-  let stopped = false;
-  const onAbort = () => child.kill('SIGTERM');
-  signal.addEventListener('abort', onAbort, { once: true });
-  const exited = new Promise<{ code: number | null; sig: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
-    child.on('error', (error: NodeJS.ErrnoException) => resolve({ code: null, sig: null, error }));
-    child.on('close', (code, sig) => resolve({ code, sig }));
-  });
-  const done = (async () => {
-    const res = await exited;
-    signal.removeEventListener('abort', onAbort);
-    if (signal.aborted) throw new LifeboatError('cancelled');
-    if (res.error?.code === 'ENOENT') throw new LifeboatError('tool-missing', { tool });
-    if (stopped) return;
-    if (res.error) throw damaged(path, `${tool}: ${res.error.message}`);
-    if (res.code !== 0) throw damaged(path, `${tool}: ${lastLine(stderr) || `exit ${res.code ?? res.sig}`}`);
-  })();
+  const { done, stop } = watchTool(child, tool, path, signal);
   const fh = reader;
   return {
     read: async (buf, offset, length) => (await fh.read(buf, offset, length, null)).bytesRead,
     done,
-    stop: () => {
-      stopped = true;
-      child.kill();
-    },
+    stop,
     close: () => fh.close(),
   };
 }
