@@ -85,6 +85,7 @@ describe.skipIf(why !== null)(`LVM inside qemu: inventory, backup, scaled restor
     const one = (fn: string) => `. /lab/scripts/lvm-guest.sh\n${fn}\n`;
     lab = await makeLabDisk(work, {
       'lvm-guest.sh': guest,
+      'guest-listing.sh': readFileSync(join(__dirname, 'guest-listing.sh'), 'utf8'),
       fixture: one('stage_fixture'),
       backup: one('stage_backup'),
       'restore-big': one('stage_restore big'),

@@ -101,7 +101,7 @@ describe.skipIf(why !== null)(`MD RAID1 inside qemu: inventory, backup, refusal,
     work = scratchDir('lifeboat-md-');
     const t0 = Date.now();
     const initrd = await buildTestInitrd(work, hostKernel);
-    const lab = await makeLabDisk(work, { 'md-guest.sh': readFileSync(join(__dirname, 'md-guest.sh'), 'utf8'), all: '. /lab/scripts/md-guest.sh\nstage_all\n' });
+    const lab = await makeLabDisk(work, { 'md-guest.sh': readFileSync(join(__dirname, 'md-guest.sh'), 'utf8'), 'guest-listing.sh': readFileSync(join(__dirname, 'guest-listing.sh'), 'utf8'), all: '. /lab/scripts/md-guest.sh\nstage_all\n' });
     const disks = [blank('src-a.img', DISK_A), blank('src-b.img', DISK_B), blank('dst-a.img', DISK_A), blank('dst-b.img', DISK_B)];
     const prepared = (Date.now() - t0) / 1000;
     const r = await runGuest({ kernel: hostKernel, initrd, lab, disks, script: 'all', outDir: join(work, 'out-all'), timeoutMs: 840_000 });
