@@ -668,12 +668,7 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
 
     await p.getByTestId('backup-next').click();
     await p.getByTestId('step-rescue').waitFor();
-    await p.getByTestId('doctor').waitFor({ timeout: 30_000 });
-    if ((await p.getByTestId('doctor').getAttribute('data-ok')) === 'false') {
-      await p.getByTestId('kernel-path').fill(kernel);
-      await p.getByTestId('kernel-check').click();
-      await p.locator('[data-testid=doctor][data-ok=true]').waitFor({ timeout: 30_000 });
-    }
+    await kernelIfNeeded(p);
     await p.getByTestId('rescue-next').click();
     await p.getByTestId('step-review').waitFor();
     expect(await p.getByTestId('summary-exclude').allTextContents()).toEqual(['/home/alice/*']);
@@ -758,12 +753,7 @@ describe.skipIf(skipReason !== null)('Make recovery media in Chromium', () => {
       // nothing goes "beside" a share: the ISO needs a path of its own
       expect(await p.getByTestId('iso-path').inputValue()).toBe('');
       await p.getByTestId('iso-path').fill(join(work, 'rescue.iso'));
-      await p.getByTestId('doctor').waitFor({ timeout: 30_000 });
-      if ((await p.getByTestId('doctor').getAttribute('data-ok')) === 'false') {
-        await p.getByTestId('kernel-path').fill(kernel);
-        await p.getByTestId('kernel-check').click();
-        await p.locator('[data-testid=doctor][data-ok=true]').waitFor({ timeout: 30_000 });
-      }
+      await kernelIfNeeded(p);
       await p.getByTestId('rescue-next').click();
       await p.getByTestId('step-review').waitFor();
       expect(await p.getByTestId('summary-dest').textContent()).toBe('cifs://127.0.0.1/sets/lifeboat-nightly');
