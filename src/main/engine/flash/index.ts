@@ -100,6 +100,12 @@ function stopwatch(ctx: JobContext): (what: string) => void {
   };
 }
 
+/** Stops a decompressor whose output the flash no longer reads (cancelled, failed, or every target gone): how it then ends is no news. */
+function abandon(source: { stop(): void; done: Promise<void> }): void {
+  source.stop();
+  source.done.catch(() => undefined);
+}
+
 function checkDuplicates(specs: TargetSpec[]): void {
   const seen = new Set<string>();
   for (const s of specs) {
@@ -338,8 +344,7 @@ async function runPipeline(
             position += fill;
             fill = 0;
             if (!(await advance())) {
-              source.stop();
-              source.done.catch(() => undefined);
+              abandon(source);
               return false;
             }
           }
@@ -349,8 +354,7 @@ async function runPipeline(
       await source.done;
       return true;
     } catch (err) {
-      source.stop();
-      source.done.catch(() => undefined);
+      abandon(source);
       throw err;
     }
   }
@@ -370,16 +374,14 @@ async function runPipeline(
         position += fill;
         if (fill < CHUNK) break;
         if (!(await advance())) {
-          source.stop();
-          source.done.catch(() => undefined);
+          abandon(source);
           return false;
         }
       }
       await source.done;
       return true;
     } catch (err) {
-      source.stop();
-      source.done.catch(() => undefined);
+      abandon(source);
       throw err;
     } finally {
       await source.close();
