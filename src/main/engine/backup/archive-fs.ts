@@ -96,9 +96,13 @@ function lineReader(onLine: (line: string) => void): (chunk: Buffer) => void {
 function memberCounter(path: string): { files: number; current: string; stop: () => Promise<void> } {
   const state = { files: 0, current: '', stop: async () => {} };
   let offset = 0;
-  let rest = '';
   let busy: Promise<void> = Promise.resolve();
   const buf = Buffer.alloc(1 << 20);
+  const onChunk = lineReader((line) => {
+    if (!line.startsWith('./')) return;
+    state.files++;
+    state.current = line;
+  });
   const readNew = async () => {
     let fh;
     try {
@@ -111,11 +115,7 @@ function memberCounter(path: string): { files: number; current: string; stop: ()
         const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
         if (!bytesRead) break;
         offset += bytesRead;
-        const lines = (rest + buf.toString('utf8', 0, bytesRead)).split('\n');
-        rest = lines.pop()!;
-        for (const l of lines) if (l.startsWith('./')) state.files++;
-        const last = lines.findLast((l) => l.startsWith('./'));
-        if (last) state.current = last;
+        onChunk(buf.subarray(0, bytesRead));
       }
     } finally {
       await fh.close();
