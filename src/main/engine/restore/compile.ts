@@ -58,7 +58,6 @@ const FS_OVERHEAD = 8 * MiB;
 const step = (s: Omit<RestoreStep, 'weight'> & { weight?: number }): RestoreStep => ({ weight: 1, ...s });
 const text = (key: string, params: Text['params'] = {}): Text => ({ key, params });
 
-/** /dev/mapper/vg-lv and /dev/vg/lv name the same LV (dashes doubled in mapper names). */
 /**
  * lvcreate activates the new LV and then wipes and zeroes it through /dev/VG/LV. By
  * default LVM leaves that node to udev's rules; the rescue system (busybox, no udev)
@@ -69,6 +68,7 @@ const text = (key: string, params: Text['params'] = {}): Text => ({ key, params 
  */
 export const LVM_OWN_NODES = ['--config', 'activation { udev_sync = 0 udev_rules = 0 }'];
 
+/** /dev/mapper/vg-lv and /dev/vg/lv name the same LV (dashes doubled in mapper names). */
 function lvNames(vg: string, lv: string): string[] {
   const esc = (s: string) => s.replace(/-/g, '--');
   return [`/dev/${vg}/${lv}`, `/dev/mapper/${esc(vg)}-${esc(lv)}`];
