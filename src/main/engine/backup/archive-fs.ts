@@ -1,13 +1,13 @@
 /**
- * Archives one filesystem: `tar --create | compressor | split`, in one pass.
+ * Archives one filesystem: `tar --create | compressor | part splitter`, in one pass.
  *
  * The three run as one bash pipeline, joined by kernel pipes: no archive byte passes
  * through Node, and no stream handle is passed from one child to the next through Node
  * (the earlier design, each tool spawned by Node with the previous one's stdout as its
  * stdin, moved the bytes through socketpairs — slower than pipes — and hung in rare runs
- * under load). split writes and hashes the parts (partFilter); Node reads only tar's
+ * under load). The splitter (part-split.ts) writes and hashes the parts; Node reads only tar's
  * member list and checkpoints (stderr), the parts' "<size> <sha256> <name>" lines and the
- * pipeline's exit statuses (stdout), and the compressor's and split's messages (fd 3).
+ * pipeline's exit statuses (stdout), and the compressor's and splitter's messages (fd 3).
  * tar's member list goes to a file (--index-file) that Node reads a few times a second:
  * one line per file written into a pipe woke Node 70,000 times for a system tree, which
  * cost 0.7 s of a 6 s run.
@@ -16,14 +16,15 @@
  * stops every process of it, and this returns only once they are all gone, so the caller
  * may remove the set folder without a late write landing in it.
  */
-import { open, rm, writeFile } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { LifeboatError } from '../../../shared/errors';
 import type { Part } from '../../../shared/backup-set';
 import { ToolError } from '../run';
 import type { Chosen } from './compressors';
-import { chooseHasher, EMPTY_SHA256, isSpaceError, PART_LINE, partFilter, SPACE_MESSAGE } from './part-writer';
+import { PART_LINE, SPACE_MESSAGE } from './part-writer';
+import { partSplitArgs } from './part-split';
 import { tarCreateArgs } from './tar-args';
 
 /** 128 KiB records (blocking factor 256, not tar's default 20): 13× fewer writes by tar
@@ -35,21 +36,21 @@ const RECORD = BLOCKING * 512;
 const CHECKPOINT_RECORDS = 32;
 /** how often the member list is looked at for the file count and the current name */
 const LIST_POLL_MS = 250;
-/** the line the pipeline ends with on stdout: the exit statuses of tar, the compressor, split */
+/** the line the pipeline ends with on stdout: the exit statuses of tar, the compressor, the splitter */
 const STATUS = '@lifeboat-status ';
 
 /**
  * $1: how many tar arguments follow, then them; then how many compressor words (0 for
- * none), then them; the rest are split's arguments. Each tool gets its argv as an array,
+ * none), then them; the rest is the splitter's command line. Each tool gets its argv as an array,
  * never re-parsed by the shell. The statuses are taken right after the pipeline.
  */
 const SCRIPT = `nt=$1; shift; tar_args=("\${@:1:nt}"); shift "$nt"
 nc=$1; shift; comp=("\${@:1:nc}"); shift "$nc"
 if [ "$nc" -gt 0 ]; then
-  tar "\${tar_args[@]}" </dev/null | "\${comp[@]}" 2>&3 | split "$@" 2>&3
+  tar "\${tar_args[@]}" </dev/null | "\${comp[@]}" 2>&3 | "$@" 2>&3
   st="\${PIPESTATUS[0]} \${PIPESTATUS[1]} \${PIPESTATUS[2]}"
 else
-  tar "\${tar_args[@]}" </dev/null | split "$@" 2>&3
+  tar "\${tar_args[@]}" </dev/null | "$@" 2>&3
   st="\${PIPESTATUS[0]} 0 \${PIPESTATUS[1]}"
 fi
 printf '${STATUS}%s\\n' "$st"`;
@@ -153,16 +154,16 @@ export async function archiveFilesystem(o: ArchiveFsOptions): Promise<ArchiveFsR
     ...(await tarCreateArgs(o.mount, o.excludeArgs, '-', o.snapshot)),
   ];
   const comp = o.compressor.program ? [o.compressor.program, ...o.compressor.args] : [];
-  const splitArgs = ['--bytes', String(o.split), '--suffix-length', String(o.partWidth), '--numeric-suffixes', '--filter', partFilter(await chooseHasher()), '-', `${o.base}.`];
+  const splitter = [process.execPath, ...partSplitArgs(o.split, o.partWidth, `${o.base}.`)];
   if (o.signal.aborted) throw new LifeboatError('cancelled');
 
-  const sub = execa('bash', ['-c', SCRIPT, 'lifeboat-archive', String(tarArgs.length), ...tarArgs, String(comp.length), ...comp, ...splitArgs], {
+  const sub = execa('bash', ['-c', SCRIPT, 'lifeboat-archive', String(tarArgs.length), ...tarArgs, String(comp.length), ...comp, ...splitter], {
     reject: false,
     buffer: false,
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     cwd: o.setDir,
-    // split runs its filter with $SHELL -c; the filter needs bash's pipefail
-    env: { LC_ALL: 'C', SHELL: '/bin/bash' },
+    // the splitter is this very Node; inside the Electron app, the binary run as Node
+    env: { LC_ALL: 'C', ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
     detached: true,
   });
   const pgid = sub.pid;
@@ -238,27 +239,16 @@ export async function archiveFilesystem(o: ArchiveFsOptions): Promise<ArchiveFsR
   }
   const [tarCode, compCode, splitCode] = st as [number, number, number];
   // The first stage that failed is the cause; the stages before it then die of a broken
-  // pipe (141), so split is looked at first, then the compressor, then tar.
-  if (splitCode !== 0 || bad) throw new ToolError('split', splitArgs, splitCode, toolErr || bad);
+  // pipe (141), so the splitter is looked at first, then the compressor, then tar.
+  if (splitCode !== 0 || bad) throw new ToolError('lifeboat-split', [String(o.split), String(o.partWidth), `${o.base}.`], splitCode, toolErr || bad);
   if (compCode !== 0) throw new ToolError(o.compressor.program!, o.compressor.args, compCode, toolErr);
   // tar exit 1: some files changed while being read — the archive is still whole
   if (tarCode !== 0 && tarCode !== 1) throw new ToolError('tar', tarArgs, tarCode, messages.join('\n'));
 
   parts.forEach((p, i) => {
-    if (p.name !== `${o.base}.${String(i).padStart(o.partWidth, '0')}`) throw new LifeboatError('internal', { detail: `split wrote ${p.name} as part ${i}` });
+    if (p.name !== `${o.base}.${String(i).padStart(o.partWidth, '0')}`) throw new LifeboatError('internal', { detail: `the splitter wrote ${p.name} as part ${i}` });
   });
-  // split makes no file of an empty stream; every archive still gets its .000
-  if (!parts.length) parts.push(await emptyPart(o));
+  // the splitter writes a .000 even for an empty stream: a set without it is not whole
+  if (!parts.length) throw new LifeboatError('internal', { detail: 'the splitter reported no part' });
   return { bytesIn, files: members.files, parts, tarWarnings: messages };
-}
-
-async function emptyPart(o: ArchiveFsOptions): Promise<Part> {
-  const name = `${o.base}.${'0'.padStart(o.partWidth, '0')}`;
-  try {
-    await writeFile(join(o.setDir, name), '', { flag: 'wx' });
-  } catch (err) {
-    if (isSpaceError(err)) throw new LifeboatError('dest-full', { path: o.destLabel }, undefined, { cause: err });
-    throw err;
-  }
-  return { name, size: 0, sha256: EMPTY_SHA256 };
 }

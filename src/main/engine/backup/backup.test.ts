@@ -325,8 +325,8 @@ describe.skipIf(skip)(`backup and verify on a GPT loop disk with / and /home (${
     await expect(runBackup({ dest: join(parent, 'set'), root, compress: 'xz', level: 9 }, ctx)).rejects.toMatchObject({ code: 'cancelled' });
     expect(readdirSync(parent)).toEqual([]);
     expect(log.some((l) => l.startsWith('removed the incomplete set'))).toBe(true);
-    // split and the per-part filters it started (tee, sha256sum) are gone too, not writing
-    // into a removed folder: they all worked inside the set folder
+    // tar, the compressor and the part splitter are gone too, not writing into a removed
+    // folder: they all worked inside the set folder
     expect(processesIn(parent)).toEqual([]);
   });
 });

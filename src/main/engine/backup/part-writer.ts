@@ -1,20 +1,20 @@
 /**
  * Writes a stream into numbered parts of at most `split` bytes, hashing each part as it
  * is written, so the archive is read once: compressor → parts + sha256.
- * PartWriter does it in Node (raw images, read in Node anyway); partFilter is the command
- * GNU split runs per part for tar streams (archive-fs.ts: the bytes never cross into Node).
+ * PartWriter does it in Node (raw images, read in Node anyway); tar streams go through
+ * the splitter process of part-split.ts instead (archive-fs.ts: the bytes never cross into
+ * the engine's process).
  *
  * A full destination (ENOSPC, EDQUOT) becomes `dest-full`; the caller removes the
  * partial set.
  */
-import { Writable, type Readable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { createHash, type Hash } from 'node:crypto';
-import { open, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { LifeboatError } from '../../../shared/errors';
 import type { Part } from '../../../shared/backup-set';
-import { hasTool, ToolError } from '../run';
+import { ToolError } from '../run';
 
 export const SPACE_MESSAGE = /No space left on device|Disk quota exceeded|File too large/;
 
@@ -109,23 +109,6 @@ export class PartWriter extends Writable {
   }
 }
 
-/**
- * The command split runs for each part ($FILE: the part's name, relative to the set):
- * the part is written under a temporary name and hashed in the same pass (tee into the
- * hasher), renamed when whole, then reported as one "<size> <sha256> <name>" line on
- * split's stdout. bash for pipefail: a tee that cannot write (a full disk) fails the part
- * instead of hashing a short file.
- */
-export function partFilter(hasher: string): string {
-  return `set -eo pipefail; h=$(tee --output-error=exit -- "$FILE.partial" | ${hasher}); s=$(stat -c %s -- "$FILE.partial"); mv -- "$FILE.partial" "$FILE"; echo "$s \${h%% *} $FILE"`;
-}
-
-/** openssl uses the CPU's SHA instructions (4× coreutils' sha256sum here); both print "<hex> …". */
-let hasher: Promise<string> | null = null;
-export function chooseHasher(): Promise<string> {
-  hasher ??= hasTool('openssl').then((yes) => (yes ? 'openssl dgst -sha256 -r' : 'sha256sum -b'));
-  return hasher;
-}
+/** A part's line on the splitter's stdout (part-split.ts): "<size> <sha256> <name>". */
 export const PART_LINE = /^(\d+) ([0-9a-f]{64}) (.+)$/;
-export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
