@@ -69,10 +69,9 @@ export interface ArchiveFsOptions {
   compressor: Chosen;
   setDir: string;
   base: string;
-  /** an incremental: the tar snapshot file (a copy of the base set's) that tar updates.
-   *  A level-0 archive gets none: its snapshot is made by the metadata pass before it
-   *  (estimate.ts), so tar reads directories in disk order, not sorted by name. */
-  snapshot?: string;
+  /** the tar snapshot file tar writes (--listed-incremental): a new one for a level-0
+   *  archive, a copy of the base set's for an incremental */
+  snapshot: string;
   split: number;
   partWidth: number;
   destLabel: string;

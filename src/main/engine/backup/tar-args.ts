@@ -23,7 +23,8 @@ export async function tarCreateArgs(mount: string, excludeArgs: string[], archiv
   return [
     '--create',
     `--file=${archive}`,
-    ...(snapshot ? [`--listed-incremental=${snapshot}`] : []),
+    // --verbose would also warn about every directory an incremental sees for the first time
+    ...(snapshot ? [`--listed-incremental=${snapshot}`, '--warning=no-new-directory'] : []),
     '--one-file-system',
     ...(f.includes('--xattrs') ? ['--xattrs', '--xattrs-include=*'] : []),
     ...(f.includes('--acls') ? ['--acls'] : []),
