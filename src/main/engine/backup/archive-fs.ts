@@ -16,7 +16,7 @@
  * stops every process of it, and this returns only once they are all gone, so the caller
  * may remove the set folder without a late write landing in it.
  */
-import { open, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { LifeboatError } from '../../../shared/errors';
@@ -69,9 +69,10 @@ export interface ArchiveFsOptions {
   compressor: Chosen;
   setDir: string;
   base: string;
-  /** the tar snapshot file tar writes (--listed-incremental): a new one for a level-0
-   *  archive, a copy of the base set's for an incremental */
-  snapshot: string;
+  /** an incremental: the tar snapshot file (a copy of the base set's) that tar updates.
+   *  A level-0 archive gets none: its snapshot is made by the metadata walk beside it
+   *  (estimate.ts), so tar reads directories in disk order, not sorted by name. */
+  snapshot?: string;
   split: number;
   partWidth: number;
   destLabel: string;
@@ -129,6 +130,22 @@ function memberCounter(path: string): { files: number; current: string; stop: ()
     await (busy = busy.then(readNew));
   };
   return state;
+}
+
+/**
+ * More parts than the width chosen up front (a guess from the filesystem's used space,
+ * which a compressed or reflinked filesystem can exceed) got longer numbers: all parts
+ * are renamed to the widest, so that `cat <base>.*` still takes them in order.
+ */
+async function evenWidths(o: ArchiveFsOptions, parts: Part[]): Promise<void> {
+  const width = String(parts.length - 1).length;
+  if (width <= o.partWidth) return;
+  for (const [i, p] of parts.entries()) {
+    const name = `${o.base}.${String(i).padStart(width, '0')}`;
+    if (name === p.name) continue;
+    await rename(join(o.setDir, p.name), join(o.setDir, name));
+    p.name = name;
+  }
 }
 
 /** Resolves once no process of the group is left (bounded: zombies may linger unreaped). */
@@ -249,5 +266,6 @@ export async function archiveFilesystem(o: ArchiveFsOptions): Promise<ArchiveFsR
   });
   // the splitter writes a .000 even for an empty stream: a set without it is not whole
   if (!parts.length) throw new LifeboatError('internal', { detail: 'the splitter reported no part' });
+  await evenWidths(o, parts);
   return { bytesIn, files: members.files, parts, tarWarnings: messages };
 }

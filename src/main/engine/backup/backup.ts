@@ -2,13 +2,14 @@
  * `lifeboat backup`: records the layout and archives every filesystem under a root
  * into a new backup set (see DESIGN.md, "The backup set").
  *
- * Order: refuse a non-empty destination before any work; inventory; estimate with the
- * real excludes (for the ETA; for a level-0 archive this metadata pass also writes its tar snapshot); archive each filesystem into split, hashed parts; write
- * lifeboat.json (validated) and SHA256SUMS; move the set to its final name. Any failure
- * or cancel removes the partial set and says so in the log.
+ * Order: refuse a non-empty destination before any work; inventory; archive each
+ * filesystem into split, hashed parts, with the estimate walk (real excludes, for the ETA;
+ * for a level-0 archive it also writes the tar snapshot) running beside the archives;
+ * write lifeboat.json (validated) and SHA256SUMS; move the set to its final name. Any
+ * failure or cancel removes the partial set and says so in the log.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BackupSetSchema, SET_FORMAT_VERSION, type Archive, type BackupSet, type Compressor } from '../../../shared/backup-set';
@@ -23,7 +24,7 @@ import { recordedScript } from '../restore/recorded';
 import { readManifest } from '../set/read';
 import { archiveFilesystem } from './archive-fs';
 import { archiveBase, chooseCompressor } from './compressors';
-import { estimateFilesystem } from './estimate';
+import { estimateInBackground, type BackgroundEstimate } from './estimate';
 import { DEFAULT_EXCLUDES, lostFoundExcludes, tarExcludeArgs } from './excludes';
 import { isSpaceError } from './part-writer';
 import { archiveRaw, rawBase } from './raw-image';
@@ -113,6 +114,23 @@ function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/**
+ * Digits of the part numbers, chosen before the archive starts so that `cat <base>.*`
+ * keeps the parts in order: from the filesystem's used space, which bounds its tar stream
+ * on most filesystems (file data takes no more room in the stream than in blocks; each
+ * entry adds a few 512-byte headers, counted as 4 KiB per inode in use). A compressed or
+ * reflinked filesystem can exceed it; the archive then renames its parts (archive-fs.ts).
+ */
+function partWidth(mount: string, split: number): number {
+  try {
+    const s = statfsSync(mount);
+    const bound = (s.blocks - s.bfree) * s.bsize * 1.1 + Math.max(0, s.files - s.ffree) * 4096 + (1 << 20);
+    return Math.max(3, String(Math.ceil(bound / split)).length);
+  } catch {
+    return 3;
+  }
+}
+
 export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<BackupResult> {
   // An NFS export or SMB share (nfs:SERVER:/PATH, cifs://SERVER/SHARE/PATH) is mounted
   // privately for this backup and unmounted afterwards; the set is written as into a folder.
@@ -143,6 +161,7 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
 
   const partial = preparePartial(dest, id);
   ctx.log(`writing the set into ${partial.dir}`);
+  let estimate: BackgroundEstimate | null = null;
   try {
     ctx.progress({ phase: 'backup.inventory', bytes: 0, total: null, speed: null, eta: null });
     const inv = await collectInventory(root);
@@ -190,7 +209,6 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
       const excludeArgs = tarExcludeArgs(excludes, m.mountpoint);
       const snapshotRel = `archives/${ids[i]}.snar`;
       const snapshot = join(partial.dir, snapshotRel);
-      let est;
       let incremental = false;
       if (base && baseDir) {
         // the same filesystem in the base (same mountpoint, and same UUID when both are known)
@@ -206,20 +224,17 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
           warnings.push({ code: 'incremental-no-base', params: { mountpoint: m.mountpoint } });
         }
       }
-      try {
-        // A level-0 archive's snapshot is written by the archive's own tar. (It used to come
-        // from this pass, so that the archive could be a plain `tar -c` reading directories
-        // in disk order rather than by name; measured again on the bench tree, cold, the
-        // name order costs 0–8 %, within the run-to-run spread, while the snapshot made
-        // here doubled this pass, which runs before any byte is archived.)
-        est = await estimateFilesystem(m.absolute, excludeArgs, ctx.signal, incremental ? `${snapshot}.estimate` : undefined);
-      } finally {
-        rmSync(`${snapshot}.estimate`, { force: true });
-      }
-      plans.push({ ...m, id: ids[i], excludeArgs, est, snapshot, snapshotRel, incremental });
+      plans.push({ ...m, id: ids[i], excludeArgs, snapshot, snapshotRel, incremental });
     }
-    const total = plans.reduce((s, p) => s + p.est.bytes, 0);
-    const totalFiles = plans.reduce((s, p) => s + p.est.files, 0);
+    // The estimate walks run beside the archives (estimate.ts says why). A level-0 archive
+    // is a plain `tar -c`, which reads each directory in disk order, and its snapshot comes
+    // from the walk; an incremental's tar updates its copy of the base snapshot, the walk
+    // counts on a scratch copy.
+    estimate = estimateInBackground(
+      plans.map((p) => ({ mount: p.absolute, excludeArgs: p.excludeArgs, snapshot: p.incremental ? `${p.snapshot}.estimate` : p.snapshot })),
+      ctx.signal,
+    );
+    const est = estimate;
 
     const meter = new SpeedMeter();
     const archives: Archive[] = [];
@@ -229,15 +244,14 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
     for (const p of plans) {
       throwIfCancelled(ctx.signal);
       ctx.log(`archiving ${p.mountpoint} (${p.filesystem.device}) as ${p.id}`);
-      // enough digits that `cat <base>.*` keeps the parts in order
-      const width = Math.max(3, String(Math.ceil((p.est.bytes * 1.1 + 65536) / split)).length);
+      const width = partWidth(p.absolute, split);
       const res = await archiveFilesystem({
         mount: p.absolute,
         excludeArgs: p.excludeArgs,
         compressor,
         setDir: partial.dir,
         base: archiveBase(p.id, compressor.ext),
-        snapshot: p.snapshot,
+        snapshot: p.incremental ? p.snapshot : undefined,
         split,
         partWidth: width,
         destLabel: dest,
@@ -245,13 +259,15 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
         onProgress: (bytes, files, current) => {
           const all = doneBytes + bytes;
           const { speed } = meter.update(all);
+          // no total (an indeterminate bar) for the first moments, until the walks are done
+          const total = est.totals ? Math.max(est.totals.bytes, all) : null;
           ctx.progress({
             phase: 'backup.archive',
             bytes: all,
-            total: Math.max(total, all),
+            total,
             speed,
-            eta: meter.eta(all, Math.max(total, all)),
-            items: { done: doneFiles + files, total: totalFiles },
+            eta: total === null ? null : meter.eta(all, total),
+            items: { done: doneFiles + files, total: est.totals?.files ?? null },
             detail: `${p.mountpoint}: ${current}`,
           });
         },
@@ -261,7 +277,6 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
       doneFiles += res.files;
       bytesOut += res.parts.reduce((s, x) => s + x.size, 0);
       sums.push(...res.parts.map((x) => ({ name: x.name, sha256: x.sha256 })));
-      sums.push({ name: p.snapshotRel, sha256: sha256(readFileSync(p.snapshot)) });
       archives.push({
         kind: 'tar',
         id: p.id,
@@ -275,6 +290,13 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
         parts: res.parts,
         snapshot: p.snapshotRel,
       });
+    }
+
+    // the snapshots are whole once the walks are (a level-0 archive's is the walk's)
+    await est.done;
+    for (const p of plans) {
+      rmSync(`${p.snapshot}.estimate`, { force: true });
+      sums.push({ name: p.snapshotRel, sha256: sha256(readFileSync(p.snapshot)) });
     }
 
     // --- raw images of the partitions no archived filesystem covers (an unmounted ESP, Windows …)
@@ -390,6 +412,8 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
       warnings,
     };
   } catch (err) {
+    // no walk may still be writing a snapshot into the folder about to be removed
+    await estimate?.stop();
     const removed = partial.discard();
     ctx.log(`removed the incomplete set ${removed}`);
     if (ctx.signal.aborted) throw new LifeboatError('cancelled');

@@ -9,7 +9,9 @@
  * buffer): on a 2-core machine, where tar and the compressor already use both cores, that
  * cost 0.8–1.2 CPU seconds per 530 MB of parts, and wall time with them.
  *
- * Contract, as the split filter's was: each part is written as NAME.partial and renamed to
+ * Contract, as the split filter's was: parts are PREFIX + the part's number, zero-padded to
+ * WIDTH digits (more digits past 10^WIDTH parts: the caller then renames them all to the
+ * same width, archive-fs.ts); each part is written as NAME.partial and renamed to
  * NAME when whole, then reported as one "<size> <sha256> <name>" line on stdout; an empty
  * stream still gets its first part (every archive has a .000); a write that fails for
  * space says "No space left on device" (or the quota/size message) on stderr, which the
@@ -35,7 +37,6 @@ const buf = Buffer.allocUnsafe(1 << 20);
 const pause = new Int32Array(new SharedArrayBuffer(4));
 let index = 0, fd = -1, size = 0, hash = null, name = '';
 function open() {
-  if (String(index).length > width) fail(prefix, 'more parts than ' + width + ' digits can number');
   name = prefix + String(index).padStart(width, '0');
   // never replace a part: the rename below would (a FAT stick has no link() to make it atomic)
   if (fs.existsSync(name)) fail(name, 'already exists');
