@@ -35,8 +35,12 @@ export interface RunPlanResult {
 }
 
 /** Whether `source` is the disk itself or one of its partitions (sda → sda1, loop0 → loop0p1). */
-function onDisk(source: string, disk: string): boolean {
-  return source === disk || new RegExp(`^${disk.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}p?\\d+$`).test(source);
+export function onDisk(source: string, disk: string): boolean {
+  if (source === disk) return true;
+  if (!source.startsWith(disk)) return false;
+  // the kernel's naming (nodes.ts): loop1's partitions are loop1p1…, never loop11 — a
+  // different disk, which an optional "p" had taken for one of loop1's partitions
+  return (/\d$/.test(disk) ? /^p\d+$/ : /^\d+$/).test(source.slice(disk.length));
 }
 
 /**
