@@ -13,6 +13,8 @@ export interface TargetProgress {
   total: number | null;
   /** bytes per second, smoothed */
   speed: number | null;
+  /** bytes already read back and matched while still writing (a flash verifies each part once it is on the device) */
+  verified?: number;
   error?: ErrorInfo;
 }
 

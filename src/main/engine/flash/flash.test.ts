@@ -102,21 +102,31 @@ describe.skipIf(!loopOk)(`flashImage on real loop devices (skipped: ${loopSkipRe
 
   it('fails only the target whose bytes differ after writing (verify-mismatch), the other stays ok', async () => {
     const [a, b] = [loop(), loop()];
-    const res = await flashImage(createJobContext('flash'), {
+    const struck = Math.floor((10 * MiB + 17) / CHUNK) * CHUNK;
+    let corrupted = false;
+    let lastPhase = '';
+    let readWhileWriting = false;
+    const res = await flashImage(createJobContext('flash', { onProgress: (p) => (lastPhase = p.phase) }), {
       image: raw,
       targets: [a, b],
       verify: true,
-      afterWrite: async () => {
+      // Verification reads each chunk back once it is written: the device changes between its write and its read-back.
+      beforeReadBack: async (device, position) => {
+        // before 'syncing' is reported, the last chunk's write has not completed
+        if (lastPhase === 'writing') readWhileWriting = true;
+        if (device !== b || position !== struck) return;
+        corrupted = true;
         const fd = openSync(b, 'r+');
         writeSync(fd, Buffer.from([0x00, 0xff, 0x00]), 0, 3, 10 * MiB + 17);
         execFileSync('blockdev', ['--flushbufs', b]);
         closeSync(fd);
       },
     });
+    expect(corrupted).toBe(true);
+    expect(readWhileWriting, 'chunks are read back while later ones are still being written').toBe(true);
     expect(res.targets[0]).toMatchObject({ device: a, ok: true, verified: true });
     // the difference is reported at the start of the chunk that holds it
-    const offset = Math.floor((10 * MiB + 17) / CHUNK) * CHUNK;
-    expect(res.targets[1]).toMatchObject({ device: b, ok: false, verified: false, error: { code: 'verify-mismatch', params: { offset } } });
+    expect(res.targets[1]).toMatchObject({ device: b, ok: false, verified: false, error: { code: 'verify-mismatch', params: { offset: struck } } });
   });
 
   for (const kind of ['raw', 'gz'] as const) {

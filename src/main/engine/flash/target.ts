@@ -120,9 +120,13 @@ export class FlashTarget {
     return this.direct !== null;
   }
 
-  /** Writes `len` bytes of `buf` from `offset` at `position`; records a failure instead of throwing. */
-  async write(buf: Buffer, offset: number, len: number, position: number): Promise<void> {
-    if (this.failed) return;
+  /**
+   * Writes `len` bytes of `buf` from `offset` at `position`; records a failure instead of throwing.
+   * Resolves to true when every byte went through the O_DIRECT handle: they are then on the
+   * device, and verification may read them back before the final flush.
+   */
+  async write(buf: Buffer, offset: number, len: number, position: number): Promise<boolean> {
+    if (this.failed) return false;
     try {
       if (this.spec.capacity !== null && position + len > this.spec.capacity) {
         // Only reachable when the image size was unknown beforehand (bzip2 without a bmap).
@@ -146,8 +150,10 @@ export class FlashTarget {
         }
       }
       this.bytesWritten += len;
+      return fh === this.direct;
     } catch (err) {
       this.failed = writeError(this.device, err);
+      return false;
     }
   }
 

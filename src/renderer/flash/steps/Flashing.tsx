@@ -22,6 +22,12 @@ function TargetRow({ target, description }: { target: TargetProgress; descriptio
         <code>{target.device}</code>
         <span className={`target-phase ${target.phase}`}>{t(`flash:targetPhase.${target.phase}`)}</span>
         {fraction !== null && <span className="num">{fmt.percent(fraction)}</span>}
+        {/* Each part is read back once it is on the stick, so "checked" grows while writing. */}
+        {target.phase === 'writing' && target.verified !== undefined && target.total ? (
+          <span className="num target-verified" data-testid="target-verified">
+            {t('flash:flashing.verifiedSoFar', { percent: fmt.percent(target.verified / target.total) })}
+          </span>
+        ) : null}
       </div>
       <ProgressBar
         value={target.phase === 'done' ? 1 : fraction}
