@@ -38,7 +38,11 @@
 # `tar -c` and the parts moved to `split --filter`: warm 0.66–0.73×, cold 0.72–0.86×, CPU
 # 1.47–1.57×, size 1.007×. 2026-11-26, with the stages as one bash pipeline and tar's member list
 # in an index file: warm 0.755–0.767× (load ≈ 2), CPU 1.30×; cold 0.82–0.87× (load 3–5), CPU 1.32×;
-# size 1.007×. Lifeboat prints no `phases` in this version (that line is skipped).
+# size 1.007×. Later the same day, with the parts cut and hashed by a Node splitter (not
+# split --filter | tee | openssl), the estimate walk beside the archive and no atime/ctime pax
+# headers: zstd warm 0.879× (load 2–3), CPU 1.18×; cold 0.939× (rounds 0.926–0.971), CPU 1.15×;
+# size 1.0042×; xz (256 MiB, warm) 1.024×, size 1.0094×. Lifeboat prints no `phases` in this
+# version (that line is skipped).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)

@@ -83,12 +83,15 @@ export function progressPrinter(io: CliIo): { update: (p: JobProgress) => void; 
           speed: p.speed ? formatSpeed(p.speed, io.lang) : '',
           eta: p.eta !== null ? formatDuration(p.eta, io.lang) : '',
         };
+        // an unknown total (a backup's first moments, before its estimate walk is done) is an
+        // empty bar with the bytes so far, not a full one: the bar clamps bytes/1 to 100 %
+        const value = p.total !== null ? p.bytes : 0;
         if (!started) {
-          bar.start(total || 1, p.bytes, payload);
+          bar.start(total || 1, value, payload);
           started = true;
         } else {
           bar.setTotal(total || 1);
-          bar.update(p.bytes, payload);
+          bar.update(value, payload);
         }
       },
       stop: () => started && bar.stop(),
