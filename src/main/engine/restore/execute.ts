@@ -15,6 +15,7 @@ import type { RestorePlan, RestoreStep } from '../../../shared/restore-plan';
 import { throwIfCancelled, type JobContext } from '../job';
 import { run } from '../run';
 import { runPipeline } from './extract';
+import { partitionNode, partitionNumberOf } from './nodes';
 import { partGuard, verifyParts, type PartIdentity } from './parts';
 import { assertNoLvmClash } from './lvm-conflicts';
 import { assertNoMdClash } from './md-conflicts';
@@ -36,11 +37,9 @@ export interface RunPlanResult {
 
 /** Whether `source` is the disk itself or one of its partitions (sda → sda1, loop0 → loop0p1). */
 export function onDisk(source: string, disk: string): boolean {
-  if (source === disk) return true;
-  if (!source.startsWith(disk)) return false;
-  // the kernel's naming (nodes.ts): loop1's partitions are loop1p1…, never loop11 — a
-  // different disk, which an optional "p" had taken for one of loop1's partitions
-  return (/\d$/.test(disk) ? /^p\d+$/ : /^\d+$/).test(source.slice(disk.length));
+  // named as the kernel names them (nodes.ts): loop1's partitions are loop1p1…, never
+  // loop11 — a different disk, which an optional "p" had taken for one of loop1's partitions
+  return source === disk || source === partitionNode(disk, partitionNumberOf(source));
 }
 
 /**
