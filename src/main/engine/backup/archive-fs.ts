@@ -23,8 +23,8 @@ import { LifeboatError } from '../../../shared/errors';
 import type { Part } from '../../../shared/backup-set';
 import { ToolError } from '../run';
 import type { Chosen } from './compressors';
-import { PART_LINE, SPACE_MESSAGE } from './part-writer';
-import { partSplitArgs } from './part-split';
+import { SPACE_MESSAGE } from './part-writer';
+import { PART_LINE, partSplitArgs } from './part-split';
 import { tarCreateArgs } from './tar-args';
 
 /** 128 KiB records (blocking factor 256, not tar's default 20): 13× fewer writes by tar

@@ -9,8 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PART_LINE } from './part-writer';
-import { partSplitArgs } from './part-split';
+import { PART_LINE, partSplitArgs } from './part-split';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 let work = '';

@@ -79,6 +79,9 @@ if (fd >= 0 || index === 0) {
 }
 `;
 
+/** A part's line on the splitter's stdout: "<size> <sha256> <name>". */
+export const PART_LINE = /^(\d+) ([0-9a-f]{64}) (.+)$/;
+
 /** argv (after the program) of the stage: `-e PART_SPLIT_JS SPLIT WIDTH PREFIX`. */
 export function partSplitArgs(split: number, width: number, prefix: string): string[] {
   return ['-e', PART_SPLIT_JS, String(split), String(width), prefix];

@@ -108,7 +108,3 @@ export class PartWriter extends Writable {
     else cb(err);
   }
 }
-
-/** A part's line on the splitter's stdout (part-split.ts): "<size> <sha256> <name>". */
-export const PART_LINE = /^(\d+) ([0-9a-f]{64}) (.+)$/;
-
