@@ -11,8 +11,11 @@
  * in the cache. Taken as the archive starts, the snapshot is on the safe side: a file that
  * changes while the archive runs is newer than it, so the next incremental takes it again.
  */
+import { spawn } from 'node:child_process';
 import { open, rm } from 'node:fs/promises';
-import { run } from '../run';
+import { setPriority } from 'node:os';
+import { LifeboatError } from '../../../shared/errors';
+import { ToolError } from '../run';
 import { tarCreateArgs } from './tar-args';
 
 export interface EstimateWalk {
@@ -30,6 +33,7 @@ export interface Totals {
 
 /** One walk: the tar stream's size and its member count. */
 export async function estimateFilesystem(w: EstimateWalk, signal: AbortSignal): Promise<Totals> {
+  if (signal.aborted) throw new LifeboatError('cancelled');
   // no xattrs, ACLs or SELinux labels: the snapshot does not record them, and reading
   // them doubles this pass's time for a few header bytes of the estimate
   const args = (await tarCreateArgs(w.mount, w.excludeArgs, '/dev/null', w.snapshot)).filter((a) => !a.startsWith('--xattrs') && a !== '--acls' && a !== '--selinux');
@@ -39,17 +43,29 @@ export async function estimateFilesystem(w: EstimateWalk, signal: AbortSignal): 
   // system with millions of files lists hundreds of MB of names, never to be held here.
   const list = `${w.snapshot}.members`;
   args.splice(args.indexOf('--verbose') + 1, 0, `--index-file=${list}`);
-  let res;
+  const child = spawn('tar', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+  // Lowest CPU priority: beside an archive that keeps every core busy (compressing from
+  // memory), the walk takes only the cycles the archive leaves idle instead of slowing it.
   try {
-    // Lowest CPU priority: beside an archive that keeps every core busy (compressing from
-    // memory), the walk takes only the cycles the archive leaves idle instead of slowing it.
-    // Exit 1: some files changed while walked — the totals still stand.
-    res = await run('nice', ['-n', '19', 'tar', ...args], { okExitCodes: [0, 1], signal });
-  } catch (err) {
-    await rm(list, { force: true });
-    throw err;
+    if (child.pid) setPriority(child.pid, 19);
+  } catch {
+    /* already gone, or not allowed: it runs at normal priority */
   }
-  const m = /Total bytes written: (\d+)/.exec(res.stderr);
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-8000);
+  });
+  const kill = () => child.kill('SIGKILL');
+  signal.addEventListener('abort', kill, { once: true });
+  const [code, sig] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (c, s) => resolve([c, s]));
+  }).finally(() => signal.removeEventListener('abort', kill));
+  if (signal.aborted || (code !== 0 && code !== 1)) await rm(list, { force: true });
+  if (signal.aborted) throw new LifeboatError('cancelled');
+  // exit 1: some files changed while walked — the totals still stand
+  if (code !== 0 && code !== 1) throw new ToolError('tar', args, code ?? -1, stderr, sig ?? undefined);
+  const m = /Total bytes written: (\d+)/.exec(stderr);
   return { bytes: m ? Number(m[1]) : 0, files: await countLines(list) };
 }
 
