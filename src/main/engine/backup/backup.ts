@@ -30,7 +30,7 @@ import { isSpaceError } from './part-writer';
 import { archiveRaw, rawBase } from './raw-image';
 import { selectRawPartitions } from './raw-select';
 import { preparePartial } from './partial';
-import { tarFeatures } from './tar-args';
+import { archiveFeatures } from './tar-args';
 import { withNetDest } from './net-dest';
 import { NetDestSyntaxError, parseNetDest, type SmbCredentials } from '../../../shared/net-dest';
 
@@ -286,7 +286,7 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
         fsUuid: p.filesystem.uuid,
         bytesIn: res.bytesIn,
         files: res.files,
-        tarFeatures: await tarFeatures(),
+        tarFeatures: await archiveFeatures(),
         parts: res.parts,
         snapshot: p.snapshotRel,
       });
