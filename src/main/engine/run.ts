@@ -11,6 +11,9 @@
  * whose goal is ≤ 64 MiB in all (issue #2), runs only short tools (blockdev, lsblk, sfdisk).
  */
 import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ResultPromise } from 'execa';
 import { LifeboatError } from '../../shared/errors';
 
@@ -150,8 +153,22 @@ export function spawnTool(
   });
 }
 
-/** Whether a tool is on PATH (for `doctor` and optional fast paths such as pigz). */
+/**
+ * Whether a tool is on PATH (for `doctor` and optional fast paths such as pigz): an
+ * executable file of that name in one of PATH's folders, as `command -v` finds it for any
+ * program. Looked up here rather than by a shell: starting `sh -c 'command -v …'` took
+ * 11 ms, a third of a backup's whole inventory before its first byte is archived.
+ */
 export async function hasTool(tool: string): Promise<boolean> {
-  const res = await run('sh', ['-c', 'command -v "$1"', 'sh', tool], { okExitCodes: [0, 1, 127] }).catch(() => null);
-  return res?.exitCode === 0;
+  const dirs = tool.includes('/') ? [''] : (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').map((d) => d || '.');
+  for (const d of dirs) {
+    const path = d ? join(d, tool) : tool;
+    try {
+      await access(path, constants.X_OK);
+      if ((await stat(path)).isFile()) return true;
+    } catch {
+      /* not there, or not executable: the next folder */
+    }
+  }
+  return false;
 }
