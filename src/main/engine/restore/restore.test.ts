@@ -68,6 +68,8 @@ function populate(r: string) {
   writeFileSync(join(r, 'data/owned'), 'owned\n');
   chownSync(join(r, 'data/owned'), 1234, 5678);
   sh('setfattr -n user.lifeboat -v "kept" "$1"', join(r, 'data/a'));
+  // ACLs travel as the raw system.posix_acl_* xattrs (backup/tar-args.ts)
+  sh('setfacl -m u:1234:rwx,g:5678:r "$1" && setfacl -d -m u:1234:rx "$2"', join(r, 'data/owned'), join(r, 'data'));
   for (const n of ['with space', "it's \"quoted\"", '$(touch PWNED)', 'été 日本']) writeFileSync(join(r, 'data', n), n);
   mkdirSync(join(r, 'home/alice'), { recursive: true });
   writeFileSync(join(r, 'home/alice/notes.txt'), 'alice’s notes\n');
@@ -102,7 +104,8 @@ function expectSameTree(got: Map<string, Entry>) {
   }
   expect(got.get('data/a')).toMatchObject({ nlink: 2, xattrs: expect.stringContaining('user.lifeboat') });
   expect(got.get('data/sparse.img')).toMatchObject({ size: 24 * MiB, sparse: true });
-  expect(got.get('data/owned')).toMatchObject({ uid: 1234, gid: 5678 });
+  expect(got.get('data/owned')).toMatchObject({ uid: 1234, gid: 5678, xattrs: expect.stringContaining('system.posix_acl_access') });
+  expect(got.get('data')!.xattrs).toContain('system.posix_acl_default');
 }
 
 const guard = async (device: string) => {
