@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flattenLsblk, descendantsOf, type LsblkOutput } from './lsblk';
-import { compareDrives, isCandidate, toDrive } from './build';
+import { compareDrives, isCandidate, naturalCompare, toDrive } from './build';
 
 const lsblk = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'lsblk-loop-gpt.json'), 'utf8')) as LsblkOutput;
 const flat = flattenLsblk(lsblk);
@@ -67,5 +67,12 @@ describe('toDrive on recorded lsblk output', () => {
       { ...base, device: '/dev/sdb', usb: true, removable: true },
     ].sort(compareDrives);
     expect(list.map((d) => d.device)).toEqual(['/dev/sdb', '/dev/sdc', '/dev/sda']);
+  });
+
+  it('orders device paths naturally, as localeCompare with numeric did', () => {
+    const paths = ['/dev/loop10', '/dev/sdb', '/dev/loop2', '/dev/nvme1n1', '/dev/nvme0n10', '/dev/nvme0n2', '/dev/sda', '/dev/loop1', '/dev/sdaa', '/dev/mmcblk0'];
+    const want = [...paths].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    expect([...paths].sort(naturalCompare)).toEqual(want);
+    expect(want.slice(0, 3)).toEqual(['/dev/loop1', '/dev/loop2', '/dev/loop10']);
   });
 });
