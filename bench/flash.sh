@@ -369,7 +369,7 @@ xzrss=$(rssof "$work/time.xz")
 echo "  (/usr/bin/time -v reports the larger of node and its largest child, not their sum)"
 startup() { awk -F': ' '/Elapsed \(wall clock\)/ { w = $2 } /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident/ { m = $2 } END { sub(/^0:/, "", w); printf "%s MiB, %s s wall, %.2f s CPU", int(m / 1024), w, u + s }' "$1"; }
 echo "  for scale: node -e 0: $(startup "$work/time.node"); node dist/cli.cjs flash --help (the flash command alone is loaded): $(startup "$work/time.flashhelp");"
-echo "  node dist/cli.cjs --version (every command loaded): $(startup "$work/time.base"); the flash's buffers: 4 × 1 MiB for writing, plus 2 MiB per target for the read-back that runs beside it (with verification)"
+echo "  node dist/cli.cjs --version (every command loaded): $(startup "$work/time.base"); the flash's buffers: 4 × 1 MiB for writing, plus 1 MiB per target for the read-back that runs beside it (with verification; 2 MiB when UV_THREADPOOL_SIZE is set below 6)"
 echo "  counted: 'node' = the lifeboat node process's own peak RSS (getrusage; what the 64 MiB goal is judged on); '/usr/bin/time -v' = the larger of node and its largest child"
 echo "  xz -dc -T0 (the separate process lifeboat runs for .xz), the same command standalone: $((xzrss / 1024)) MiB (its multi-threaded block buffers; xz -t -T0 alike); .gz is inflated inside node"
 echo "  worst lifeboat node process: $((worst_self / 1024)) MiB → $(verdict "$((worst_self / 1024))" "<=" 64)" \

@@ -18,7 +18,7 @@ import type { Drive } from '../../../shared/drive';
 import type { FlashResult, ImageInfo } from '../../../shared/image';
 import { createJobContext } from '../../engine/job';
 import { inspectImage } from '../../engine/image/inspect';
-import { flashImage } from '../../engine/flash';
+import { FLASH_THREADS, flashImage } from '../../engine/flash';
 import { assertWritableTarget, unmountDrive } from '../../engine/drives/guard';
 
 interface FlashFlags {
@@ -34,8 +34,13 @@ interface FlashFlags {
  * - no optimising compiler (TurboFan): a flash's JavaScript only moves buffers between
  *   system calls, and compiling its hot loops cost about 9 MiB (compiler zones and the
  *   compiler's own code paged in) for no measured speed;
- * - a 1 MiB young generation instead of up to 16 MiB: about 4 MiB less, the short-lived
- *   objects of a flash (progress events, promises) are few;
+ * - a young generation that keeps the size it has when the flash starts (two 1 MiB
+ *   semi-spaces) instead of doubling up to 2 × 16 MiB: the short-lived objects of a flash
+ *   (progress events, promises) are few. That is --semi-space-growth-factor=1, which V8 reads
+ *   each time it would grow the young generation. --max-semi-space-size, set here before, is
+ *   read only when the heap is set up: set at run time it did nothing (v8.getHeapSpaceStatistics():
+ *   the young generation still doubled to 2 × 2 MiB in the first second of a write + verify on
+ *   the throttled stick, where more promises outlive a scavenge);
  * - --optimize-for-size: the old generation is collected sooner; with the read-back running
  *   beside the writing (verify.ts) V8's heap otherwise grew from 14 to 18 MiB for a .gz or
  *   .xz image (peak 68 → 65.5 MiB for .xz, 67.9 → 64.7 for .gz, same speed, paired runs).
@@ -43,8 +48,17 @@ interface FlashFlags {
  */
 function lowMemoryV8(): void {
   setFlagsFromString('--no-opt');
-  setFlagsFromString('--max-semi-space-size=1');
+  setFlagsFromString('--semi-space-growth-factor=1');
   setFlagsFromString('--optimize-for-size');
+}
+
+/**
+ * Enough libuv threads that the read-back always has one (FLASH_THREADS says why). libuv reads
+ * UV_THREADPOOL_SIZE when its pool starts, at the first fs call, which comes after this; a
+ * value the user set is kept (the engine then reads back with more reads in flight).
+ */
+function enoughThreads(): void {
+  process.env.UV_THREADPOOL_SIZE ??= String(FLASH_THREADS);
 }
 
 /** Lists what will be erased, then asks (see ../confirm.ts). */
@@ -76,6 +90,7 @@ export const registerFlash: RegisterCommand = (program: Command, io, signal, set
     .option('--json', io.t('flash:cli.json'))
     .action(async (image: string, targets: string[], o: FlashFlags) => {
       lowMemoryV8();
+      enoughThreads();
       const includeLoop = Boolean(o.includeLoop);
       const check = (device: string, img: ImageInfo) =>
         assertWritableTarget(device, { imageSize: img.size, imageSourceDevice: img.sourceDevice, includeLoop });

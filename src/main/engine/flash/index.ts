@@ -75,14 +75,28 @@ const POOL = 4;
 export const PRECHECK_LIMIT = 2 * 1024 * 1024 * 1024;
 const PROGRESS_INTERVAL_MS = 250;
 /**
- * Chunk-sized buffers per target for the read-back, beside the write pool (both work at once),
- * cut into VERIFY_PIECE reads: 8 pieces, 7 reads in flight. Measured on the throttled stick
- * (1 GiB random, 26 Nov): 1 × 1 MiB buffer (one read in flight) left 2.3 s of reading after
- * the last write, 4 × 256 KiB 1.3 s, 8 × 256 KiB 1 ms (as 4 × 1 MiB, which cost 66 MiB of peak
- * memory against 61).
+ * libuv threads a flash needs so that the read-back always has one: POOL writes, the source's
+ * read, and the read-back. With libuv's default 4, a source that fills a chunk without the
+ * thread pool (gzip, inflated on this thread) queued a 4th write while 3 were still blocked in
+ * the device, and the read-back's reads waited behind them: the .gz read-back fell behind
+ * from ≈400 MB on and ended 2.4 s after the last write on the throttled stick (26 Nov). The
+ * CLI sets UV_THREADPOOL_SIZE to this before the pool starts (src/main/cli/commands/flash.ts).
  */
-const VERIFY_RING = 2;
-/** One read of the read-back (see VERIFY_RING). */
+export const FLASH_THREADS = POOL + 2;
+/**
+ * Chunk-sized buffers per target for the read-back, beside the write pool (both work at once),
+ * cut into VERIFY_PIECE reads. With FLASH_THREADS threads one 1 MiB buffer (4 pieces, 3 reads
+ * in flight) keeps up: measured on the throttled stick (1 GiB, 26 Nov) the read-back ended 0–1 ms
+ * after the last write for random, .gz and .xz images, and it costs 1 MiB less of the 64 MiB
+ * goal. With 4 threads (UV_THREADPOOL_SIZE set lower, or a process whose pool started before)
+ * the reads queue behind the writes and need more in flight: 2 buffers, 7 reads (1 × 1 MiB left
+ * 2.8 s of reading after the last write of a random image, 2 × 1 MiB 1 ms).
+ */
+function verifyRing(): number {
+  const threads = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  return threads >= FLASH_THREADS ? 1 : 2;
+}
+/** One read of the read-back (see verifyRing). */
 const VERIFY_PIECE = 256 * 1024;
 
 export interface FlashOptions {
@@ -181,7 +195,8 @@ async function withBuffers(
   const { signal } = ctx;
   const probes = targets.filter((t) => t.usesDirect && t.reader).map((t) => t.reader!);
   // Verification reads while the image is being written: each target has a ring of its own beside the pool.
-  const verifyCount = opts.verify ? VERIFY_RING * targets.length : 0;
+  const ring = verifyRing();
+  const verifyCount = opts.verify ? ring * targets.length : 0;
   const { slab, buffers, aligned } = await alignedBuffers(POOL + verifyCount, CHUNK, probes);
   if (!aligned) {
     // No alignment the devices accept: buffered writes and reads after a flush are still correct, only slower.
@@ -192,7 +207,7 @@ async function withBuffers(
   const sha = opts.verify ? new SlabHasher(slab) : null;
   // Every target is read back from its first chunk on, while the rest is written (verify.ts says why and what keeps it honest).
   const checks = sha
-    ? new ReadBacks(targets, { hasher: sha, bufs: buffers.slice(POOL), ring: VERIFY_RING, piece: VERIFY_PIECE, aligned, signal, beforeRead: opts.beforeReadBack })
+    ? new ReadBacks(targets, { hasher: sha, bufs: buffers.slice(POOL), ring, piece: VERIFY_PIECE, aligned, signal, beforeRead: opts.beforeReadBack })
     : null;
   try {
     return await runPipeline(ctx, opts, info, bmap, total, targets, started, pool, sha, checks);
