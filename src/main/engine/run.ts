@@ -11,11 +11,10 @@
  * whose goal is ≤ 64 MiB in all (issue #2), runs only short tools (blockdev, lsblk, sfdisk).
  */
 import { spawn } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { ResultPromise } from 'execa';
 import { LifeboatError } from '../../shared/errors';
+import { findProgram, pathDirs } from './find-program';
 
 export class ToolError extends LifeboatError {
   constructor(
@@ -160,15 +159,5 @@ export function spawnTool(
  * 11 ms, a third of a backup's whole inventory before its first byte is archived.
  */
 export async function hasTool(tool: string): Promise<boolean> {
-  const dirs = tool.includes('/') ? [''] : (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').map((d) => d || '.');
-  for (const d of dirs) {
-    const path = d ? join(d, tool) : tool;
-    try {
-      await access(path, constants.X_OK);
-      if ((await stat(path)).isFile()) return true;
-    } catch {
-      /* not there, or not executable: the next folder */
-    }
-  }
-  return false;
+  return (tool.includes('/') ? findProgram([basename(tool)], [dirname(tool)]) : findProgram([tool], pathDirs())) !== null;
 }

@@ -8,10 +8,9 @@
 import { existsSync } from 'node:fs';
 import { LifeboatError } from '../../../shared/errors';
 import { ALL_RESCUE_MODULES, BUILD_REQUIREMENTS, KERNEL_PACKAGES, RESCUE_TOOLS, type MediaKind, type Packages } from './catalog';
-import { findProgram } from './initramfs';
+import { findProgram, toolSearchPath } from '../find-program';
 import { chooseKernel } from './kernel';
 import { readModuleIndex, selectModules } from './modules';
-import { delimiter } from 'node:path';
 
 export interface DoctorItem {
   group: 'build' | 'rescue' | 'kernel';
@@ -31,14 +30,9 @@ export interface DoctorReport {
   missingModules: string[];
 }
 
-function searchDirs(): string[] {
-  const fromEnv = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
-  return [...new Set([...fromEnv, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'])];
-}
-
 export function runDoctor(opts: { media?: MediaKind; kernel?: string; modules?: string } = {}): DoctorReport {
   const media = opts.media ?? 'iso';
-  const dirs = searchDirs();
+  const dirs = toolSearchPath();
   const items: DoctorItem[] = [];
   for (const req of BUILD_REQUIREMENTS) {
     if (!req.media.includes(media)) continue;

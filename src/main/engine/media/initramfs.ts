@@ -8,11 +8,12 @@
  */
 import { existsSync, mkdtempSync, realpathSync, rmSync, statSync, createWriteStream, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { LifeboatError } from '../../../shared/errors';
 import type { Language } from '../../../shared/api';
 import { APP_VERSION } from '../../version';
+import { findProgram, toolSearchPath } from '../find-program';
 import { run, spawnTool, ToolError } from '../run';
 import { ALL_RESCUE_MODULES, RESCUE_MODULES, RESCUE_TOOLS, type RescueTool } from './catalog';
 import { libraryClosure } from './closure';
@@ -64,26 +65,6 @@ export function usrPath(p: string): string {
   return p.replace(/^\/(bin|sbin|lib|lib64)(\/|$)/, '/usr/$1$2');
 }
 
-function defaultSearchPath(): string[] {
-  const fromEnv = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
-  return [...new Set([...fromEnv, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'])];
-}
-
-/** The first of `names` found as an executable file in `dirs`. */
-export function findProgram(names: readonly string[], dirs: readonly string[]): { name: string; path: string } | null {
-  for (const name of names) {
-    for (const dir of dirs) {
-      const p = join(dir, name);
-      try {
-        if (statSync(p).isFile() && (statSync(p).mode & 0o111) !== 0) return { name, path: p };
-      } catch {
-        /* not here */
-      }
-    }
-  }
-  return null;
-}
-
 const COMPRESSORS: Record<Compression, { tool: string; argv: string[] }> = {
   // Measured on the rescue tree (62 MB): -12 takes 2 s for 19.6 MB, -19 takes 19 s for
   // 17.4 MB; xz -9 takes 49 s for 14.6 MB. -12 keeps the build well under 20 s.
@@ -102,7 +83,7 @@ const NET = new Set<string>([...RESCUE_MODULES.network, ...RESCUE_MODULES.crypto
 /** Builds the initramfs at `opts.out` (written under a temporary name, then renamed). */
 export async function buildInitramfs(opts: InitramfsOptions): Promise<InitramfsManifest> {
   const log = opts.log ?? (() => {});
-  const dirs = opts.searchPath ?? defaultSearchPath();
+  const dirs = opts.searchPath ?? toolSearchPath();
   const compression = opts.compression ?? 'zstd';
   const tree = new RescueTree();
 
