@@ -46,3 +46,22 @@ export interface DriveStatus {
   /** true when the drive cannot be chosen as a target */
   blocking: boolean;
 }
+
+/**
+ * Device paths in natural order (loop2 before loop10), runs of digits compared as numbers.
+ * Not localeCompare(…, { numeric: true }): in Node that loads ICU's collation data, 2.7 MiB of
+ * the flash command's 64 MiB memory goal, to sort ASCII paths. One order for the engine's
+ * drive list and the screens that sort drives.
+ */
+export function naturalCompare(a: string, b: string): number {
+  const pa = a.match(/\d+|\D+/g) ?? [];
+  const pb = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const [x, y] = [pa[i], pb[i]];
+    if (x === y) continue;
+    const nx = /^\d/.test(x) && /^\d/.test(y);
+    if (nx && Number(x) !== Number(y)) return Number(x) - Number(y);
+    return x < y ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}

@@ -8,7 +8,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Transport } from '../../shared/api';
-import type { Drive, DriveStatus } from '../../shared/drive';
+import { naturalCompare, type Drive, type DriveStatus } from '../../shared/drive';
 import { driveStatuses, type PolicyInput } from '../../shared/drive-policy';
 import type { ErrorInfo } from '../../shared/errors';
 import type { FlashResult, ImageInfo } from '../../shared/image';
@@ -99,7 +99,7 @@ function isAutoSelectable(drive: Drive, image: ImageInfo | null): boolean {
 function reuseUnchanged(prev: Drive[], next: Drive[]): Drive[] {
   const before = new Map(prev.map((d) => [d.device, d]));
   return [...next]
-    .sort((a, b) => a.device.localeCompare(b.device, 'en', { numeric: true }))
+    .sort((a, b) => naturalCompare(a.device, b.device))
     .map((d) => {
       const old = before.get(d.device);
       return old && JSON.stringify(old) === JSON.stringify(d) ? old : d;

@@ -13,7 +13,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Transport } from '../../shared/api';
-import type { Drive, DriveStatus } from '../../shared/drive';
+import { naturalCompare, type Drive, type DriveStatus } from '../../shared/drive';
 import { driveStatuses } from '../../shared/drive-policy';
 import type { ErrorInfo } from '../../shared/errors';
 import type { FoundSet, RestoreRunResult, ReviewedPlan, SetSummary, SetSummaryDisk } from '../../shared/restore-sets';
@@ -270,7 +270,7 @@ export function createRestoreStore(api: Transport, options: RestoreStoreOptions)
 
     drivesScanned(scan) {
       const { mapping, set: summary } = get();
-      const drives = [...scan].sort((a, b) => a.device.localeCompare(b.device, 'en', { numeric: true }));
+      const drives = [...scan].sort((a, b) => naturalCompare(a.device, b.device));
       const next = reconcileMapping(mapping, drives, summary);
       set({ drives, scanned: true, scanError: null, ...(sameMapping(next, mapping) ? {} : { mapping: next, reviewed: null }) });
     },

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flattenLsblk, descendantsOf, type LsblkOutput } from './lsblk';
-import { compareDrives, isCandidate, naturalCompare, toDrive } from './build';
+import { naturalCompare } from '../../../shared/drive';
+import { compareDrives, isCandidate, toDrive } from './build';
 
 const lsblk = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'lsblk-loop-gpt.json'), 'utf8')) as LsblkOutput;
 const flat = flattenLsblk(lsblk);

@@ -5,7 +5,7 @@
  * `buildDrives` only adds the probes (blkid, sysfs) that lsblk cannot answer
  * without udev.
  */
-import type { Drive, DrivePartition, SystemReason } from '../../../shared/drive';
+import { naturalCompare, type Drive, type DrivePartition, type SystemReason } from '../../../shared/drive';
 import { bool, descendantsOf, nodeMountpoints, nodePath, num, text, type FlatNode, type LsblkNode, type LsblkOutput } from './lsblk';
 import type { MountEntry } from './system';
 
@@ -116,24 +116,6 @@ export function toDrive(input: ToDriveInput): Drive {
 export function compareDrives(a: Drive, b: Drive): number {
   const rank = (d: Drive) => (d.usb ? 0 : d.removable ? 1 : d.isLoop ? 2 : 3);
   return rank(a) - rank(b) || naturalCompare(a.device, b.device);
-}
-
-/**
- * Device paths in natural order (loop2 before loop10), runs of digits compared as numbers.
- * Not localeCompare(…, { numeric: true }): that loads ICU's collation data, 2.7 MiB of the
- * flash command's 64 MiB memory goal, to sort ASCII paths.
- */
-export function naturalCompare(a: string, b: string): number {
-  const pa = a.match(/\d+|\D+/g) ?? [];
-  const pb = b.match(/\d+|\D+/g) ?? [];
-  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
-    const [x, y] = [pa[i], pb[i]];
-    if (x === y) continue;
-    const nx = /^\d/.test(x) && /^\d/.test(y);
-    if (nx && Number(x) !== Number(y)) return Number(x) - Number(y);
-    return x < y ? -1 : 1;
-  }
-  return pa.length - pb.length;
 }
 
 export async function buildDrives(args: {
