@@ -46,7 +46,7 @@ for (const [, outfile] of nodeEntries) {
   const path = join(root, outfile);
   const text = readFileSync(path, 'utf8');
   if (/[^\x00-\x7f]/.test(text)) {
-    writeFileSync(path, text.replace(/[^\x00-\x7f]/gu, (c) => [...c].map((u) => `\\u{${u.codePointAt(0).toString(16)}}`).join('')));
+    writeFileSync(path, text.replace(/[^\x00-\x7f]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`));
   }
 }
 
