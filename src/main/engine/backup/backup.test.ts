@@ -70,6 +70,10 @@ function populate(r: string): void {
   // a default ACL (what new files in the folder inherit) lives in a second xattr of its own
   mkdirSync(join(r, 'data/acl-dir'));
   sh('setfacl -d -m u:1234:rx "$1"', join(r, 'data/acl-dir'));
+  // an SELinux label is the security.selinux xattr (this kernel loads no SELinux, so any
+  // value is kept as it is): archived as that xattr, not by tar --selinux (tar-args.ts)
+  writeFileSync(join(r, 'data/labelled'), 'labelled\n');
+  sh('setfattr -n security.selinux -v "system_u:object_r:etc_t:s0" "$1"', join(r, 'data/labelled'));
   // the rest of the nasty tree: special files, extreme names, depths and dates, a huge sparse file
   sh('mknod "$1" c 1 3 && mknod "$2" b 7 200 && mkfifo "$3"', join(r, 'data/null-dev'), join(r, 'data/blk-dev'), join(r, 'data/fifo'));
   mkdirSync(join(r, 'data/setgid-dir'));
@@ -213,6 +217,7 @@ describe.skipIf(skip)(`backup and verify on a GPT loop disk with / and /home (${
     expect(got.get('data/a')).toMatchObject({ nlink: 2, xattrs: expect.stringContaining('user.lifeboat') });
     expect(got.get('data/acl')!.xattrs).toContain('system.posix_acl_access');
     expect(got.get('data/acl-dir')!.xattrs).toContain('system.posix_acl_default');
+    expect(got.get('data/labelled')!.xattrs).toContain(`security.selinux=0x${Buffer.from('system_u:object_r:etc_t:s0').toString('hex')}`);
     expect(got.get('data/sparse.img')).toMatchObject({ size: 32 << 20, sparse: true });
     expect(got.get('data/owned')).toMatchObject({ uid: 1234, gid: 5678 });
     expect(got.get('data/odd/new\nline')).toBeDefined();

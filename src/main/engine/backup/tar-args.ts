@@ -1,7 +1,7 @@
 /**
  * The GNU tar options every archive is created with, so that a restore with plain
  * `tar -x --xattrs --xattrs-include='*' --numeric-owner` gets owners, modes, xattrs, ACLs,
- * SELinux labels, hard links and holes back.
+ * SELinux labels, hard links and holes back (ACLs and labels are xattrs: archiveFeatures).
  */
 import { run } from '../run';
 
@@ -15,18 +15,19 @@ function tarFeatures(): Promise<string[]> {
 
 /**
  * The metadata options an archive is made with (recorded in the manifest: the restore
- * mirrors them). Not --acls: --xattrs-include='*' already stores every POSIX ACL as the raw
- * system.posix_acl_access / _default xattr the kernel keeps it in, which a restore with the
- * same include sets back as it is. --acls stored each ACL a second time, as text, and cost
- * libacl's getxattr + stat + allocations for every file, ACL or not: 0.25 CPU s per 71,000
- * files (tar's 1.23 → 1.70 CPU s with --xattrs and --acls on bench/backup.sh's tree) on a
- * 2-core machine that the compressor already keeps busy. Without --xattrs (a tar built
- * without it) --acls is the only way to keep ACLs, so it stays then. --selinux costs no
- * measurable time and lets `tar -x --selinux` restore labels without the include.
+ * mirrors them). Neither --acls nor --selinux: --xattrs-include='*' already stores every
+ * POSIX ACL as the raw system.posix_acl_access / _default xattr and the SELinux label as the
+ * raw security.selinux xattr the kernel keeps them in, which a restore with the same include
+ * sets back as they are. Each option stored its data a second time and read it again for
+ * every file, labelled or not, on the tar that heads the pipeline: --acls 0.25 CPU s per
+ * 71,000 files (libacl's getxattr + stat + allocations), --selinux 0.25 (lgetfilecon: the
+ * metadata pass of bench/backup.sh's tree takes 0.80 s with it, 0.53 s without), on a 2-core
+ * machine that the compressor already keeps busy. Without --xattrs (a tar built without it)
+ * they are the only way to keep ACLs and labels, so they stay then.
  */
 export async function archiveFeatures(): Promise<string[]> {
   const f = await tarFeatures();
-  return f.includes('--xattrs') ? f.filter((o) => o !== '--acls') : f;
+  return f.includes('--xattrs') ? f.filter((o) => o !== '--acls' && o !== '--selinux') : f;
 }
 
 /**
