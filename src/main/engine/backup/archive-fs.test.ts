@@ -59,4 +59,38 @@ describe('archiveFilesystem', () => {
     execFileSync('sh', ['-c', 'cat "$1"/archives/t.tar.* | tar -x -C "$2"', 'sh', set, out]);
     for (const [name, body] of files) expect(readFileSync(join(out, name)).equals(body)).toBe(true);
   });
+
+  it('counts every member of a list longer than its 1 MiB read buffer, names with newlines and UTF-8 included', async () => {
+    const tree = join(work, 'many');
+    mkdirSync(tree);
+    // 12,000 names of ≈100 bytes: a member list of ≈1.2 MB, read in more than one piece,
+    // with lines cut at the piece boundary; a name with a newline is one escaped line
+    const stem = 'é'.repeat(40);
+    for (let d = 0; d < 12; d++) {
+      const dir = join(tree, `dir ${d}`);
+      mkdirSync(dir);
+      for (let i = 0; i < 1000; i++) writeFileSync(join(dir, `${stem}-${String(i).padStart(4, '0')}${i % 97 === 0 ? '\nline' : ''}`), '');
+    }
+    const expected = Number(execFileSync('sh', ['-c', 'find "$1" -print0 | tr -cd "\\0" | wc -c', 'sh', tree], { encoding: 'utf8' }).trim());
+    expect(expected).toBe(1 + 12 + 12_000);
+    const set = join(work, 'many-set');
+    mkdirSync(join(set, 'archives'), { recursive: true });
+    const seen: string[] = [];
+    const res = await archiveFilesystem({
+      mount: tree,
+      excludeArgs: [],
+      compressor: await chooseCompressor('none'),
+      setDir: set,
+      base: 'archives/m.tar',
+      split: 1 << 30,
+      partWidth: 3,
+      destLabel: set,
+      signal: new AbortController().signal,
+      onProgress: (_b, _f, current) => seen.push(current),
+    });
+    expect(res.files).toBe(expected);
+    // the name shown is a whole member name, decoded (tar writes é as \303\251)
+    const last = seen[seen.length - 1]!;
+    expect(last).toMatch(new RegExp(`^\\./dir \\d+(/${stem}-\\d{4}(\\nline)?)?/?$`));
+  });
 });

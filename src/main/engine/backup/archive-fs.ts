@@ -26,6 +26,7 @@ import type { Chosen } from './compressors';
 import { SPACE_MESSAGE } from './part-writer';
 import { PART_LINE, partSplitArgs } from './part-split';
 import { tarCreateArgs } from './tar-args';
+import { unescapeTar } from '../tar-quoting';
 
 /** 128 KiB records (blocking factor 256, not tar's default 20): 13× fewer writes by tar
  *  and reads by the compressor. Any tar reads them back (it finds the record size itself). */
@@ -92,18 +93,35 @@ function lineReader(onLine: (line: string) => void): (chunk: Buffer) => void {
 
 /**
  * Follows tar's member list as it grows: how many files so far and the latest one.
- * stop() reads what is left, so the final count is exact.
+ * stop() reads what is left, so the final count is exact. Lines are counted in the bytes
+ * and only the latest one is decoded: splitting the whole list into strings cost the
+ * event loop 77 ms per 71,000 members, beside an archive that keeps both cores busy.
  */
 function memberCounter(path: string): { files: number; current: string; stop: () => Promise<void> } {
   const state = { files: 0, current: '', stop: async () => {} };
   let offset = 0;
   let busy: Promise<void> = Promise.resolve();
   const buf = Buffer.alloc(1 << 20);
-  const onChunk = lineReader((line) => {
-    if (!line.startsWith('./')) return;
-    state.files++;
-    state.current = line;
-  });
+  /** the last line's bytes so far, without its newline (copied: buf is read into again) */
+  let partial = Buffer.alloc(0);
+  const onChunk = (chunk: Buffer) => {
+    const data = partial.length ? Buffer.concat([partial, chunk]) : chunk;
+    let start = 0;
+    let last = -1;
+    let lastEnd = -1;
+    for (let nl = data.indexOf(10); nl !== -1; nl = data.indexOf(10, start)) {
+      // "./…": a member (tar escapes a newline inside a name, so a line is a name)
+      if (data[start] === 0x2e && data[start + 1] === 0x2f) {
+        state.files++;
+        last = start;
+        lastEnd = nl;
+      }
+      start = nl + 1;
+    }
+    // tar writes names escaped (octal for every byte outside ASCII): shown decoded
+    if (last >= 0) state.current = unescapeTar(data.toString('latin1', last, lastEnd));
+    partial = Buffer.from(data.subarray(start));
+  };
   const readNew = async () => {
     let fh;
     try {

@@ -13,7 +13,8 @@ import { runBackup } from '../backup/backup';
 import { snapshotTree } from '../backup/tree-snapshot';
 import { compareSet, parseDiffLine } from './compare';
 import { restoreFiles } from './extract-files';
-import { listSet, parseListLine, snapshotNames, unescapeTar } from './listing';
+import { unescapeTar } from '../tar-quoting';
+import { listSet, parseListLine, snapshotNames } from './listing';
 import { runCli as cli } from '../../../../test/util/cli';
 
 const sh = (cmd: string, ...args: string[]) => execFileSync('sh', ['-c', cmd, 'sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

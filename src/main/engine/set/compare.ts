@@ -20,7 +20,8 @@ import { throwIfCancelled, type JobContext } from '../job';
 import { runPipeline } from '../restore/extract';
 import { run } from '../run';
 import { checkParts } from './parts';
-import { decompressStage, memberName, relName, setListing, unescapeTar, type MountListing } from './listing';
+import { unescapeTar } from '../tar-quoting';
+import { decompressStage, memberName, relName, setListing, type MountListing } from './listing';
 
 export type DiffReason = 'contents' | 'mode' | 'owner' | 'mtime' | 'size' | 'link' | 'type' | 'device';
 
