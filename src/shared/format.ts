@@ -23,8 +23,13 @@ export function formatSpeed(bytesPerSecond: number, lang: string): string {
   return `${formatBytes(bytesPerSecond, lang)}/s`;
 }
 
-/** A duration such as "1 h 05 min", "3 min 07 s", "42 s". */
+/** A duration such as "1 h 05 min", "3 min 07 s", "42 s", "0.4 s". */
 export function formatDuration(seconds: number, lang: string): string {
+  // under 10 s in tenths: a small image flashed in 0.4 s read "written in 0 s", as if
+  // nothing had been done
+  if (seconds > 0 && seconds < 9.95) {
+    return `${new Intl.NumberFormat(lang, { maximumFractionDigits: 1 }).format(Math.max(0.1, seconds))}\u00a0s`;
+  }
   const s = Math.max(0, Math.round(seconds));
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);

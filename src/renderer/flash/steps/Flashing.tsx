@@ -30,7 +30,8 @@ function TargetRow({ target, description }: { target: TargetProgress; descriptio
         ) : null}
       </div>
       <ProgressBar
-        value={target.phase === 'done' ? 1 : fraction}
+        // a stick still waiting for the image to be checked shows an empty bar, not a moving one
+        value={target.phase === 'done' ? 1 : target.phase === 'pending' ? 0 : fraction}
         label={description}
         tone={target.phase === 'failed' ? 'error' : target.phase === 'verifying' ? 'verify' : undefined}
       />
@@ -50,7 +51,9 @@ export function Flashing() {
 
   const phase = progress?.phase ?? 'starting';
   const phaseText = KNOWN_PHASES.has(phase) ? t(`flash:phases.${phase}`) : t('flash:phases.working');
-  const fraction = progress?.total ? progress.bytes / progress.total : null;
+  // while the image is checked (preparing) nothing is written yet: a moving bar and no
+  // percentage, rather than a "0 %" that looks stuck
+  const fraction = progress?.total && phase !== 'preparing' ? progress.bytes / progress.total : null;
   const describe = (device: string) => drives.find((d) => d.device === device)?.description || device;
   const targets: TargetProgress[] = selected.map(
     (device) => progress?.targets?.[device] ?? { device, phase: 'pending', bytes: 0, total: null, speed: null },
