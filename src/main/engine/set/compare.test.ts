@@ -17,6 +17,8 @@ import { unescapeTar } from '../tar-quoting';
 import { listSet, parseListLine, snapshotNames } from './listing';
 import { runCli as cli } from '../../../../test/util/cli';
 
+/** VFS_CAP_REVISION_2 | effective, permitted = 1 << CAP_NET_RAW (13): `setcap cap_net_raw+ep` */
+const CAP_NET_RAW_EP = '0x0100000200200000000000000000000000000000';
 const sh = (cmd: string, ...args: string[]) => execFileSync('sh', ['-c', cmd, 'sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 
@@ -85,6 +87,14 @@ describe.skipIf(skip)(`compare and file restore on a loop disk with / and /home 
     symlinkSync('x', join(root, 'data/sub/link'));
     writeFileSync(join(root, 'data/hard1'), 'one inode, two names\n');
     linkSync(join(root, 'data/hard1'), join(root, 'data/hard2'));
+    // attributes tar --compare does not look at, changed after the backups (last test)
+    mkdirSync(join(root, 'attrs/dir-acl'), { recursive: true });
+    for (const n of ['acl', 'ping', 'user', 'untouched']) writeFileSync(join(root, 'attrs', n), `${n}\n`);
+    sh('setfacl -m u:1234:rwx "$1"', join(root, 'attrs/acl'));
+    // what `setcap cap_net_raw+ep` writes (libcap2-bin is not a dependency)
+    sh(`setfattr -n security.capability -v ${CAP_NET_RAW_EP} "$1"`, join(root, 'attrs/ping'));
+    sh('setfattr -n user.color -v blue "$1"', join(root, 'attrs/user'));
+    sh('setfattr -n user.keep -v 0x000a00 "$1" && setfacl -m g:5678:r "$1"', join(root, 'attrs/untouched'));
     mkdirSync(join(root, 'tmp'));
     writeFileSync(join(root, 'tmp/junk'), 'excluded by default');
     mkdirSync(join(root, 'home/anna'));
@@ -317,5 +327,46 @@ describe.skipIf(skip)(`compare and file restore on a loop disk with / and /home 
     const refused = await cli(['compare', '--set', lonely, '--root', root, '--json']);
     expect(refused.code).toBe(2);
     expect(refused.last).toMatchObject({ code: 'set-invalid', message: expect.stringContaining(baseId) });
+  }, 30_000);
+
+  it('reports changed ACLs, capabilities, user xattrs and default ACLs, which tar --compare misses (exit 1)', async () => {
+    const inc = join(work, 'sets', 'inc');
+    const mode = statSync(join(root, 'attrs/acl')).mode;
+    // the named user's entry under an unchanged mask (-n): mode bits stay, tar --compare sees nothing
+    sh('setfacl -n -m u:1234:r-x "$1"', join(root, 'attrs/acl'));
+    expect(statSync(join(root, 'attrs/acl')).mode).toBe(mode);
+    // ping losing cap_net_raw (`setcap -r`)
+    sh('setfattr -x security.capability "$1"', join(root, 'attrs/ping'));
+    sh('setfattr -n user.color -v red "$1"', join(root, 'attrs/user'));
+    // a default ACL on a directory, in the /home filesystem's archive too
+    sh('setfacl -d -m u:1234:rx "$1"', join(root, 'attrs/dir-acl'));
+    sh('setfacl -d -m u:1000:rwx "$1"', join(root, 'home/anna'));
+
+    // the untouched file with xattrs and an ACL, and data/sub/x, are not reported
+    expect(await compareSet(ctx(), { setDir: inc, root })).toEqual({
+      changed: [
+        { path: '/attrs/acl', reasons: ['xattrs'] },
+        { path: '/attrs/dir-acl', reasons: ['xattrs'] },
+        { path: '/attrs/ping', reasons: ['xattrs'] },
+        { path: '/attrs/user', reasons: ['xattrs'] },
+        { path: '/home/anna', reasons: ['xattrs'] },
+      ],
+      missing: [],
+      added: [],
+      archives: 4,
+    });
+    const r = await cli(['compare', '--set', inc, '--root', root]);
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toContain('/attrs/ping (extended attributes: ACLs, SELinux label, capabilities)');
+
+    // put back as they were: identical again, so the comparison is exact both ways
+    sh('setfacl -n -m u:1234:rwx "$1"', join(root, 'attrs/acl'));
+    sh(`setfattr -n security.capability -v ${CAP_NET_RAW_EP} "$1"`, join(root, 'attrs/ping'));
+    sh('setfattr -n user.color -v blue "$1"', join(root, 'attrs/user'));
+    sh('setfacl -k "$1"', join(root, 'attrs/dir-acl'));
+    sh('setfacl -k "$1"', join(root, 'home/anna'));
+    const back = await cli(['compare', '--set', inc, '--root', root, '--json']);
+    expect(back.code, back.out).toBe(0);
+    expect(back.last).toMatchObject({ identical: true, changed: [] });
   }, 30_000);
 });

@@ -8,8 +8,12 @@
  *   which is `tar -c -f /dev/null` with the set's own excludes and --one-file-system
  *   (GNU tar reads no file data when the archive is /dev/null).
  *
- * Directories report only mode and owner: their mtime and contents change with every
- * file added or removed, which already shows up as added or missing.
+ * - xattrs: tar --compare ignores extended attributes, so a changed ACL, SELinux label,
+ *   file capability or user.* value would pass for identical. The archive's records
+ *   (tar-xattrs.ts) are compared with what getfattr reads now (live-xattrs.ts).
+ *
+ * Directories report only mode, owner and xattrs: their mtime and contents change with
+ * every file added or removed, which already shows up as added or missing.
  */
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,8 +26,10 @@ import { run } from '../run';
 import { checkParts } from './parts';
 import { unescapeTar } from '../tar-quoting';
 import { decompressStage, memberName, relName, setListing, type MountListing } from './listing';
+import { liveXattrs, sameXattrs } from './live-xattrs';
+import { TarXattrScanner } from './tar-xattrs';
 
-export type DiffReason = 'contents' | 'mode' | 'owner' | 'mtime' | 'size' | 'link' | 'type' | 'device';
+export type DiffReason = 'contents' | 'mode' | 'owner' | 'mtime' | 'size' | 'link' | 'type' | 'device' | 'xattrs';
 
 export interface CompareEntry {
   path: string;
@@ -94,6 +100,51 @@ async function diffArchive(dir: string, mount: MountListing, index: number, name
   return out;
 }
 
+/**
+ * The names whose extended attributes differ from what archive `index` recorded.
+ *
+ * A second pass over the archive rather than a tee of tar --compare's input: that pipeline
+ * joins its stages with kernel pipes and passes no byte through Node (extract.ts), and
+ * keeps doing so; this pass costs one more decompression, only for archives made with
+ * --xattrs (the others recorded nothing to compare), and compare is no hot path.
+ * Hard links are left out: tar records the inode's xattrs on the member that holds the data.
+ */
+async function diffXattrs(dir: string, mount: MountListing, index: number, names: string[], ctx: JobContext): Promise<string[]> {
+  const { link, archive } = mount.archives[index];
+  if (!archive.tarFeatures.includes('--xattrs')) return [];
+  const wanted = new Set(names.filter((rel) => mount.entries.get(rel)?.type !== 'hardlink'));
+  if (!wanted.size) return [];
+  const live = await liveXattrs(dir, [...wanted], ctx.signal, (l) => ctx.log(`getfattr: ${l}`));
+  const differs = new Map<string, boolean>();
+  const scanner = new TarXattrScanner((m) => {
+    const rel = relName(m.name);
+    if (m.type !== '1' && wanted.has(rel)) differs.set(rel, !sameXattrs(m.xattrs, live.get(rel)));
+  });
+  let failure: unknown = null;
+  const stages = await decompressStage(link);
+  await runPipeline(archive.parts.map((p) => join(link.dir, p.name)), stages.length ? stages : [['cat']], ctx.signal, () => {}, {
+    onStdout: (d) => {
+      // thrown inside a stream callback it would escape the pipeline: kept for after it
+      if (failure || scanner.done) return;
+      try {
+        scanner.write(d);
+      } catch (err) {
+        failure = err;
+      }
+    },
+  });
+  if (!failure) {
+    try {
+      scanner.end();
+    } catch (err) {
+      failure = err;
+    }
+  }
+  // the parts matched their checksums: a stream tar -x would choke on too was written so
+  if (failure) throw new LifeboatError('set-invalid', { path: link.dir, detail: `archive ${archive.id}: unreadable tar headers: ${(failure as Error).message}` });
+  return [...differs].filter(([, d]) => d).map(([rel]) => rel);
+}
+
 export async function compareSet(ctx: JobContext, opts: { setDir: string; root: string }): Promise<CompareResult> {
   if (!existsSync(opts.root) || !statSync(opts.root).isDirectory()) throw new LifeboatError('root-invalid', { path: opts.root });
   const listing = await setListing(opts.setDir, ctx);
@@ -118,7 +169,9 @@ export async function compareSet(ctx: JobContext, opts: { setDir: string; root: 
       const skip = nested(mount);
       for (let i = 0; i < mount.archives.length; i++) {
         const names = [...mount.entries].filter(([rel, e]) => e.from === i && present.has(rel) && !skip.has(rel)).map(([rel]) => rel);
-        for (const [rel, reasons] of await diffArchive(dir, mount, i, names, ctx, tmp)) {
+        const diffs = await diffArchive(dir, mount, i, names, ctx, tmp);
+        for (const rel of await diffXattrs(dir, mount, i, names, ctx)) diffs.set(rel, (diffs.get(rel) ?? new Set()).add('xattrs'));
+        for (const [rel, reasons] of diffs) {
           if (mount.entries.get(rel)?.type === 'dir') {
             reasons.delete('mtime');
             reasons.delete('contents');
