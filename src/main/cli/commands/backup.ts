@@ -9,7 +9,7 @@ import type { TFunction } from 'i18next';
 import type { RegisterCommand } from './index';
 import { emitJson, progressPrinter, type CliIo } from '../output';
 import { LifeboatError } from '../../../shared/errors';
-import { formatBytes, parseSize } from '../../../shared/format';
+import { formatBytes, formatNumber, parseSize } from '../../../shared/format';
 import { COMPRESSORS, type Compressor } from '../../../shared/backup-set';
 import { createJobContext } from '../../engine/job';
 import { runBackup, SPLIT_PRESETS, type BackupOptions } from '../../engine/backup/backup';
@@ -120,7 +120,7 @@ export const registerBackup: RegisterCommand = (program: Command, io, signal, se
               parts: io.t('backup:count.part', { count: r.parts }),
               in: formatBytes(r.bytesIn, io.lang),
               out: formatBytes(r.bytesOut, io.lang),
-              seconds: new Intl.NumberFormat(io.lang, { maximumFractionDigits: 1 }).format(r.seconds),
+              seconds: formatNumber(r.seconds, io.lang, { maximumFractionDigits: 1 }),
             }) + '\n',
           );
           io.out(io.t('backup:restoreHint', { path: r.path }) + '\n');

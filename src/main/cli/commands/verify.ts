@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index';
 import { emitJson } from '../output';
-import { formatBytes } from '../../../shared/format';
+import { formatBytes, formatNumber } from '../../../shared/format';
 import { createJobContext } from '../../engine/job';
 import { verifySet } from '../../engine/set/verify';
 import { phasePrinter } from './backup';
@@ -23,7 +23,7 @@ export const registerVerify: RegisterCommand = (program: Command, io, signal, se
         const r = await verifySet(set, ctx);
         printer.stop();
         if (io.json) emitJson(io, { type: 'result', ok: true, ...r });
-        else io.out(io.t('backup:verify.ok', { ...r, archives: io.t('backup:count.archive', { count: r.archives }), parts: io.t('backup:count.part', { count: r.parts }), size: formatBytes(r.bytes, io.lang), seconds: new Intl.NumberFormat(io.lang, { maximumFractionDigits: 1 }).format(r.seconds) }) + '\n');
+        else io.out(io.t('backup:verify.ok', { ...r, archives: io.t('backup:count.archive', { count: r.archives }), parts: io.t('backup:count.part', { count: r.parts }), size: formatBytes(r.bytes, io.lang), seconds: formatNumber(r.seconds, io.lang, { maximumFractionDigits: 1 }) }) + '\n');
         setExitCode(0);
       } finally {
         printer.stop();
