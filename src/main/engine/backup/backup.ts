@@ -245,6 +245,23 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
       throwIfCancelled(ctx.signal);
       ctx.log(`archiving ${p.mountpoint} (${p.filesystem.device}) as ${p.id}`);
       const width = partWidth(p.absolute, split);
+      const onProgress = (bytes: number, files: number, current: string) => {
+        const all = doneBytes + bytes;
+        const { speed } = meter.update(all);
+        // no total (an indeterminate bar) for the first moments, until the walks are done
+        const total = est.totals ? Math.max(est.totals.bytes, all) : null;
+        ctx.progress({
+          phase: 'backup.archive',
+          bytes: all,
+          total,
+          speed,
+          eta: total === null ? null : meter.eta(all, total),
+          items: { done: doneFiles + files, total: est.totals?.files ?? null },
+          detail: current ? `${p.mountpoint}: ${current}` : p.mountpoint,
+        });
+      };
+      // the phase shows as the archive starts, not at tar's first checkpoint (16 MiB in)
+      onProgress(0, 0, '');
       const res = await archiveFilesystem({
         mount: p.absolute,
         excludeArgs: p.excludeArgs,
@@ -256,21 +273,7 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
         partWidth: width,
         destLabel: dest,
         signal: ctx.signal,
-        onProgress: (bytes, files, current) => {
-          const all = doneBytes + bytes;
-          const { speed } = meter.update(all);
-          // no total (an indeterminate bar) for the first moments, until the walks are done
-          const total = est.totals ? Math.max(est.totals.bytes, all) : null;
-          ctx.progress({
-            phase: 'backup.archive',
-            bytes: all,
-            total,
-            speed,
-            eta: total === null ? null : meter.eta(all, total),
-            items: { done: doneFiles + files, total: est.totals?.files ?? null },
-            detail: `${p.mountpoint}: ${current}`,
-          });
-        },
+        onProgress,
       });
       for (const w of res.tarWarnings) ctx.log(`tar (${p.mountpoint}): ${w}`);
       doneBytes += res.bytesIn;
