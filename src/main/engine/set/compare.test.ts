@@ -9,6 +9,7 @@ import { chmodSync, chownSync, cpSync, existsSync, linkSync, mkdirSync, openSync
 import { join } from 'node:path';
 import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir, type LoopDevice } from '../../../../test/util/loop';
 import { createJobContext } from '../job';
+import type { JobProgress } from '../../../shared/progress';
 import { runBackup } from '../backup/backup';
 import { snapshotTree } from '../backup/tree-snapshot';
 import { compareSet, parseDiffLine } from './compare';
@@ -127,6 +128,19 @@ describe.skipIf(skip)(`compare and file restore on a loop disk with / and /home 
     expect(r.last).toMatchObject({ type: 'result', identical: true, changed: [], missing: [], added: [], archives: 2 });
     // nothing was written to the compared system
     expect(snapshotTree(root)).toEqual(before);
+  });
+
+  it('reports its progress in bytes of parts read, both passes of every archive, up to the total', async () => {
+    const seen: JobProgress[] = [];
+    await compareSet(createJobContext('compare', { onProgress: (p) => seen.push(p) }), { setDir: set, root });
+    const manifest = JSON.parse(readFileSync(join(set, 'lifeboat.json'), 'utf8')) as { archives: Array<{ kind: string; parts: Array<{ size: number }> }> };
+    // every archive here was made with --xattrs: read once by tar --compare, once for its xattrs
+    const total = manifest.archives.filter((a) => a.kind === 'tar').reduce((s, a) => s + 2 * a.parts.reduce((t, p) => t + p.size, 0), 0);
+    expect(total).toBeGreaterThan(0);
+    const bytes = seen.filter((p) => p.phase === 'compare.archive').map((p) => [p.bytes, p.total]);
+    expect(bytes.every(([, t]) => t === total)).toBe(true);
+    expect(bytes.every(([b], i) => i === 0 || b! >= bytes[i - 1][0]!)).toBe(true);
+    expect(bytes[bytes.length - 1][0]).toBe(total);
   });
 
   it('lists a folder of the set', async () => {

@@ -18,7 +18,9 @@
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
+import type { Archive } from '../../../shared/backup-set';
 import { LifeboatError } from '../../../shared/errors';
+import { SpeedMeter } from '../../../shared/progress';
 import { tarExcludeArgs } from '../backup/excludes';
 import { throwIfCancelled, type JobContext } from '../job';
 import { runPipeline } from '../restore/extract';
@@ -73,7 +75,7 @@ async function presentNames(dir: string, mount: MountListing, excludes: string[]
   return new Set(stdout.split('\n').filter(Boolean).map((l) => relName(unescapeTar(l))));
 }
 
-async function diffArchive(dir: string, mount: MountListing, index: number, names: string[], ctx: JobContext, tmp: string): Promise<Map<string, Set<DiffReason>>> {
+async function diffArchive(dir: string, mount: MountListing, index: number, names: string[], ctx: JobContext, tmp: string, onBytes: (n: number) => void): Promise<Map<string, Set<DiffReason>>> {
   const out = new Map<string, Set<DiffReason>>();
   if (!names.length) return out;
   const { link, archive } = mount.archives[index];
@@ -88,7 +90,7 @@ async function diffArchive(dir: string, mount: MountListing, index: number, name
     if (d) out.set(d.rel, (out.get(d.rel) ?? new Set()).add(d.reason));
     else if (line) ctx.log(`tar --compare: ${line}`);
   };
-  await runPipeline(archive.parts.map((p) => join(link.dir, p.name)), [...(await decompressStage(link)), tar], ctx.signal, () => {}, {
+  await runPipeline(archive.parts.map((p) => join(link.dir, p.name)), [...(await decompressStage(link)), tar], ctx.signal, onBytes, {
     okExitCodes: [0, 1],
     onStdout: (d) => {
       const lines = (rest + d.toString('latin1')).split('\n');
@@ -109,7 +111,7 @@ async function diffArchive(dir: string, mount: MountListing, index: number, name
  * --xattrs (the others recorded nothing to compare), and compare is no hot path.
  * Hard links are left out: tar records the inode's xattrs on the member that holds the data.
  */
-async function diffXattrs(dir: string, mount: MountListing, index: number, names: string[], ctx: JobContext): Promise<string[]> {
+async function diffXattrs(dir: string, mount: MountListing, index: number, names: string[], ctx: JobContext, onBytes: (n: number) => void): Promise<string[]> {
   const { link, archive } = mount.archives[index];
   if (!archive.tarFeatures.includes('--xattrs')) return [];
   const wanted = new Set(names.filter((rel) => mount.entries.get(rel)?.type !== 'hardlink'));
@@ -122,7 +124,7 @@ async function diffXattrs(dir: string, mount: MountListing, index: number, names
   });
   let failure: unknown = null;
   const stages = await decompressStage(link);
-  await runPipeline(archive.parts.map((p) => join(link.dir, p.name)), stages.length ? stages : [['cat']], ctx.signal, () => {}, {
+  await runPipeline(archive.parts.map((p) => join(link.dir, p.name)), stages.length ? stages : [['cat']], ctx.signal, onBytes, {
     onStdout: (d) => {
       // thrown inside a stream callback it would escape the pipeline: kept for after it
       if (failure || scanner.done) return;
@@ -145,12 +147,44 @@ async function diffXattrs(dir: string, mount: MountListing, index: number, names
   return [...differs].filter(([, d]) => d).map(([rel]) => rel);
 }
 
+/** How many times an archive's parts are read: by tar --compare, and again for its xattrs. */
+const passes = (a: Archive) => (a.tarFeatures.includes('--xattrs') ? 2 : 1);
+const partBytes = (a: Archive) => a.parts.reduce((s, p) => s + p.size, 0);
+
+/**
+ * Bytes of parts read against all the reading the comparison will do: a big system takes
+ * minutes per pass, which without a figure looked like a stall.
+ */
+function compareProgress(ctx: JobContext, archives: Archive[]) {
+  const total = archives.reduce((s, a) => s + partBytes(a) * passes(a), 0);
+  const meter = new SpeedMeter();
+  let done = 0;
+  /** the byte count once each archive compared so far was read in full */
+  let settled = 0;
+  const emit = (detail: string) => {
+    const { speed } = meter.update(done);
+    ctx.progress({ phase: 'compare.archive', bytes: done, total, speed, eta: meter.eta(done, total), detail });
+  };
+  return {
+    report(n: number, detail: string) {
+      done = Math.min(total, done + n);
+      emit(detail);
+    },
+    reach(a: Archive, detail: string) {
+      settled += partBytes(a) * passes(a);
+      done = Math.min(total, Math.max(done, settled));
+      emit(detail);
+    },
+  };
+}
+
 export async function compareSet(ctx: JobContext, opts: { setDir: string; root: string }): Promise<CompareResult> {
   if (!existsSync(opts.root) || !statSync(opts.root).isDirectory()) throw new LifeboatError('root-invalid', { path: opts.root });
   const listing = await setListing(opts.setDir, ctx);
   const excludes = listing.chain[listing.chain.length - 1].manifest.excludes;
   const nested = (m: MountListing) => new Set(listing.mounts.filter((o) => o !== m && (m.mountpoint === '/' ? o.mountpoint !== '/' : o.mountpoint.startsWith(m.mountpoint + '/'))).map((o) => (m.mountpoint === '/' ? o.mountpoint.slice(1) : o.mountpoint.slice(m.mountpoint.length + 1))));
   const result: CompareResult = { changed: [], missing: [], added: [], archives: 0 };
+  const progress = compareProgress(ctx, listing.mounts.filter((m) => existsSync(join(opts.root, m.mountpoint))).flatMap((m) => m.archives.map((a) => a.archive)));
   const tmp = mkdtempSync(join(tmpdir(), 'lifeboat-compare-'));
   try {
     for (const mount of listing.mounts) {
@@ -161,7 +195,7 @@ export async function compareSet(ctx: JobContext, opts: { setDir: string; root: 
         result.missing.push(...[...mount.entries.keys()].map(abs));
         continue;
       }
-      ctx.progress({ phase: 'compare.archive', bytes: 0, total: null, speed: null, eta: null, detail: mount.mountpoint });
+      progress.report(0, mount.mountpoint);
       const present = await presentNames(dir, mount, excludes, ctx);
       for (const rel of mount.entries.keys()) if (!present.has(rel)) result.missing.push(abs(rel));
       for (const rel of present) if (!mount.entries.has(rel)) result.added.push(abs(rel));
@@ -169,8 +203,11 @@ export async function compareSet(ctx: JobContext, opts: { setDir: string; root: 
       const skip = nested(mount);
       for (let i = 0; i < mount.archives.length; i++) {
         const names = [...mount.entries].filter(([rel, e]) => e.from === i && present.has(rel) && !skip.has(rel)).map(([rel]) => rel);
-        const diffs = await diffArchive(dir, mount, i, names, ctx, tmp);
-        for (const rel of await diffXattrs(dir, mount, i, names, ctx)) diffs.set(rel, (diffs.get(rel) ?? new Set()).add('xattrs'));
+        const onBytes = (n: number) => progress.report(n, mount.mountpoint);
+        const diffs = await diffArchive(dir, mount, i, names, ctx, tmp, onBytes);
+        for (const rel of await diffXattrs(dir, mount, i, names, ctx, onBytes)) diffs.set(rel, (diffs.get(rel) ?? new Set()).add('xattrs'));
+        // an archive with nothing left to compare was not read: counted as done all the same
+        progress.reach(mount.archives[i].archive, mount.mountpoint);
         for (const [rel, reasons] of diffs) {
           if (mount.entries.get(rel)?.type === 'dir') {
             reasons.delete('mtime');
