@@ -41,8 +41,11 @@
 # size 1.007×. Later the same day, with the parts cut and hashed by a Node splitter (not
 # split --filter | tee | openssl), the estimate walk beside the archive and no atime/ctime pax
 # headers: zstd warm 0.879× (load 2–3), CPU 1.18×; cold 0.939× (rounds 0.926–0.971), CPU 1.15×;
-# size 1.0042×; xz (256 MiB, warm) 1.024×, size 1.0094×. Lifeboat prints no `phases` in this
-# version (that line is skipped).
+# size 1.0042×; xz (256 MiB, warm) 1.024×, size 1.0094×. Then without --acls and with the walk's
+# count from its snapshot: warm 0.949×, cold 1.042×. Without --selinux as well (four runs,
+# 26 Nov 10:38–11:30, machine quiet): zstd warm 0.912–0.968× best of 3 (rounds 0.880–0.996), cold
+# 0.966–1.097×, CPU 1.08–1.15×, size 1.0042×; gzip 0.985×/0.995×; xz 1.059×. Lifeboat prints no
+# `phases` in this version (that line is skipped).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
