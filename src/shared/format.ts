@@ -10,6 +10,8 @@ const PLAIN_NUMBERS: Record<string, { decimal: string; group: string; percent: s
   fr: { decimal: ',', group: '\u202f', percent: '\u00a0%' },
 };
 
+type NumberOptions = { maximumFractionDigits?: number; minimumIntegerDigits?: number };
+
 /**
  * A number as `Intl.NumberFormat(lang, { maximumFractionDigits, minimumIntegerDigits })`
  * writes it — for English and French without Intl: the first NumberFormat a process makes
@@ -19,19 +21,20 @@ const PLAIN_NUMBERS: Record<string, { decimal: string; group: string; percent: s
  * form of the double (1.005 → 1.01, where toFixed says 1.00). format.test.ts proves it equal
  * to Intl over a sweep of values; any other language, and exponent-sized values, use Intl.
  */
-export function formatNumber(value: number, lang: string, opts: { maximumFractionDigits?: number; minimumIntegerDigits?: number } = {}): string {
-  const plain = PLAIN_NUMBERS[lang];
-  const text = String(Math.abs(value));
-  if (!plain || !Number.isFinite(value) || text.includes('e')) return new Intl.NumberFormat(lang, opts).format(value);
-  return plainNumber(text, 0, value < 0 || Object.is(value, -0), plain.group, plain.decimal, opts);
+export function formatNumber(value: number, lang: string, opts: NumberOptions = {}): string {
+  return plainNumber(value, lang, 0, opts) ?? new Intl.NumberFormat(lang, opts).format(value);
 }
 
 /**
- * The digits of `text` (a plain decimal string) times 10^shift, rounded and written with
- * the given separators. The shift is done on the digits, as ICU scales a percentage: 0.425
- * is 42.5 %, where 0.425 * 100 is 42.49999999999999.
+ * `value` times 10^shift as Intl writes it in English or French, or null where Intl itself
+ * must write it (another language, a value only written with an exponent). The shift is
+ * done on the digits, as ICU scales a percentage: 0.425 is 42.5 %, where 0.425 * 100 is
+ * 42.49999999999999.
  */
-function plainNumber(text: string, shift: number, negative: boolean, group: string, decimalSep: string, opts: { maximumFractionDigits?: number; minimumIntegerDigits?: number }): string {
+function plainNumber(value: number, lang: string, shift: number, opts: NumberOptions): string | null {
+  const plain = PLAIN_NUMBERS[lang];
+  const text = String(Math.abs(value));
+  if (!plain || !Number.isFinite(value) || text.includes('e')) return null;
   const maxFrac = opts.maximumFractionDigits ?? 3;
   const minInt = opts.minimumIntegerDigits ?? 1;
   const [whole, rest = ''] = text.split('.');
@@ -49,10 +52,10 @@ function plainNumber(text: string, shift: number, negative: boolean, group: stri
   }
   const intPart = digits.slice(0, digits.length - maxFrac).replace(/^0+(?=\d)/, '').padStart(minInt, '0');
   const fracPart = digits.slice(digits.length - maxFrac).replace(/0+$/, '');
-  const grouped = intPart.replace(/\B(?=(\d{3})+$)/g, group);
-  const body = fracPart ? `${grouped}${decimalSep}${fracPart}` : grouped;
+  const grouped = intPart.replace(/\B(?=(\d{3})+$)/g, plain.group);
+  const body = fracPart ? `${grouped}${plain.decimal}${fracPart}` : grouped;
   // Intl writes -0 for a negative value that rounds to zero
-  return negative ? `-${body}` : body;
+  return value < 0 || Object.is(value, -0) ? `-${body}` : body;
 }
 
 const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'] as const;
@@ -87,17 +90,15 @@ export function formatDuration(seconds: number, lang: string): string {
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const sec = s % 60;
-  const nf = { format: (n: number) => formatNumber(n, lang, { minimumIntegerDigits: 2 }) };
-  if (h > 0) return `${h}\u00a0h\u00a0${nf.format(m)}\u00a0min`;
-  if (m > 0) return `${m}\u00a0min\u00a0${nf.format(sec)}\u00a0s`;
+  const two = (n: number) => formatNumber(n, lang, { minimumIntegerDigits: 2 });
+  if (h > 0) return `${h}\u00a0h\u00a0${two(m)}\u00a0min`;
+  if (m > 0) return `${m}\u00a0min\u00a0${two(sec)}\u00a0s`;
   return `${sec}\u00a0s`;
 }
 
 export function formatPercent(fraction: number, lang: string): string {
-  const plain = PLAIN_NUMBERS[lang];
-  const text = String(Math.abs(fraction));
-  if (!plain || !Number.isFinite(fraction) || text.includes('e')) return new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 0 }).format(fraction);
-  return `${plainNumber(text, 2, fraction < 0 || Object.is(fraction, -0), plain.group, plain.decimal, { maximumFractionDigits: 0 })}${plain.percent}`;
+  const digits = plainNumber(fraction, lang, 2, { maximumFractionDigits: 0 });
+  return digits !== null ? `${digits}${PLAIN_NUMBERS[lang]!.percent}` : new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 0 }).format(fraction);
 }
 
 const SIZE_RE = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)?\s*(?:-\s*(\d+))?$/i;
