@@ -28,7 +28,7 @@
 # one's best run (the machine is shared: the fastest run is the least disturbed), its CPU
 # seconds (user + sys of every process: steadier than wall time on a loaded machine), the
 # ratio lifeboat throughput / baseline throughput and lifeboat CPU / baseline CPU; the line
-# under it gives every run and the ratio per round. Goal (issue #3): ≥ 0.95 with the same
+# under it gives every run, the ratio per round and their median. Goal (issue #3): ≥ 0.95 with the same
 # compressed size (±1 %). lifeboat's phase times (the `phases` of its --json result) follow.
 # The load average is printed at the start and the end. xz is slow (≈ 4.5 MiB/s here):
 # `--size-mib 256 --formats xz --modes warm` keeps it to a few minutes.
@@ -164,6 +164,9 @@ timed() {
 }
 size_of() { du -sb --apparent-size "$@" | awk '{ s += $1 } END { print s }'; }
 min() { printf '%s\n' "$@" | sort -g | head -1; }
+# the median of the per-round ratios: each round's two runs are seconds apart, so a drift in
+# the machine's speed (a shared host) cancels out of the ratio, not out of the two minima
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 mib() { echo "scale=1; $1 / 1048576" | bc; }
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -188,7 +191,7 @@ for mode in ${modes//,/ }; do
 		row "$name" "$b" "$bc_" "$sb" "" ""
 		row "lifeboat backup --compress $fmt" "$l" "$lc" "$sl" "$(echo "scale=3; $b / $l" | bc)" "$(echo "scale=3; $lc / $bc_" | bc)"
 		paired=$(for i in "${!tb[@]}"; do echo "scale=3; ${tb[$i]} / ${tl[$i]}" | bc; done | tr '\n' ' ')
-		echo "               runs (wall s): baseline ${tb[*]}; lifeboat ${tl[*]}; ratio per round: ${paired}; size lifeboat/baseline $(echo "scale=4; $sl / $sb" | bc)"
+		echo "               runs (wall s): baseline ${tb[*]}; lifeboat ${tl[*]}; ratio per round: ${paired}(median $(median $paired)); size lifeboat/baseline $(echo "scale=4; $sl / $sb" | bc)"
 		# the phases of lifeboat's last run, from its --json result
 		node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (r.phases) console.log("                 lifeboat phases (s): " + Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", "))' "$work/lb-$fmt.json"
 	done
