@@ -128,11 +128,17 @@ export async function restoreFiles(ctx: JobContext, opts: RestoreFilesOptions): 
       for (const i of [...byArchive.keys()].sort((a, b) => a - b)) {
         throwIfCancelled(ctx.signal);
         const { link, archive } = mount.archives[i];
-        // sorted: a folder comes before what it holds, as in the archive
-        const names = [...byArchive.get(i)!].sort();
+        // In the archive's own order, given to tar with --same-order: tar then holds one
+        // name at a time and moves to the next once it is found. Without it GNU tar looks
+        // every member up in the whole list, quadratic in the number of files: restoring
+        // /usr/share (58,000 names) took 20 CPU s more than extracting it, a million
+        // files would take hours. A name out of order is not missed quietly: tar reports it
+        // "Not found in archive" and fails (exit 2).
+        const order = (rel: string) => mount.entries.get(rel)!.order;
+        const names = [...byArchive.get(i)!].sort((a, b) => order(a) - order(b));
         const list = join(tmp, `${archive.id}-${i}.names`);
         writeFileSync(list, names.map((n) => memberName(n) + '\0').join(''));
-        const tar = [...tarExtractArgv(archive.tarFeatures, dir), '--no-recursion', '--null', '--verbatim-files-from', '-T', list];
+        const tar = [...tarExtractArgv(archive.tarFeatures, dir), '--no-recursion', '--same-order', '--null', '--verbatim-files-from', '-T', list];
         ctx.progress({ phase: 'files.restore', bytes: 0, total: null, speed: null, eta: null, detail: mount.mountpoint });
         await runPipeline(archive.parts.map((p) => join(link.dir, p.name)), [...(await decompressStage(link)), tar], ctx.signal, () => {});
         entries += names.length;

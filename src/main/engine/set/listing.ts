@@ -38,6 +38,9 @@ export interface SetEntry {
   target?: string;
   /** index into MountListing.archives of the archive that holds this entry */
   from: number;
+  /** the member's place in that archive (0 for the first): a file restore names its
+   *  members to tar in this order (extract-files.ts) */
+  order: number;
 }
 
 export interface MountListing {
@@ -68,7 +71,7 @@ const LINE = /^(\S)(\S{9})\S* (\d+)\/(\d+) +(\d+|\d+, *\d+) (\d{4}-\d\d-\d\d \d\
 const TYPES: Record<string, EntryType> = { '-': 'file', d: 'dir', l: 'symlink', h: 'hardlink' };
 
 /** Parses one `tar -tv --utc --full-time --numeric-owner --quoting-style=escape` line. */
-export function parseListLine(line: string): { rel: string; entry: Omit<SetEntry, 'from'> } | null {
+export function parseListLine(line: string): { rel: string; entry: Omit<SetEntry, 'from' | 'order'> } | null {
   const m = LINE.exec(line);
   if (!m) return null;
   const type = TYPES[m[1]] ?? 'other';
@@ -100,7 +103,7 @@ async function listArchive(link: ChainLink, archive: Archive, ctx: JobContext): 
   let rest = '';
   const take = (line: string) => {
     const p = parseListLine(line);
-    if (p) out.set(p.rel, p.entry);
+    if (p) out.set(p.rel, { ...p.entry, order: out.size });
     else if (line) ctx.log(`unparsed tar listing line: ${line}`);
   };
   const tar = ['tar', '-t', '-v', '-f', '-', '--utc', '--full-time', '--numeric-owner', '--quoting-style=escape'];
