@@ -279,6 +279,22 @@ describe.skipIf(skip)(`compare and file restore on a loop disk with / and /home 
     expect(r.last).toMatchObject({ code: 'set-part-corrupt' });
   });
 
+  it('a part damaged after the listing was read: compare fails naming it, and neither pass is left running', async () => {
+    const bad = join(work, 'damaged-later', 'set');
+    cpSync(set, bad, { recursive: true });
+    // the listing is read and cached by a first, clean compare
+    expect(await compareSet(ctx(), { setDir: bad, root })).toMatchObject({ changed: [], missing: [], added: [] });
+    const part = readdirSync(join(bad, 'archives')).filter((n) => /^root\.tar\..*\.0+$/.test(n))[0];
+    const fd = openSync(join(bad, 'archives', part), 'r+');
+    writeSync(fd, Buffer.from('garbage'), 0, 7, 100);
+    closeSync(fd);
+    // tar --compare's pass proves the parts again and fails; the xattr pass, started beside
+    // it, is stopped, and the error passed on is the damage, not that pass's "cancelled"
+    await expect(compareSet(ctx(), { setDir: bad, root })).rejects.toMatchObject({ code: 'set-part-corrupt', params: { part: expect.stringContaining(part) } });
+    const children = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'comm='], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(children.filter((c) => /^(zstd|tar|cat|getfattr)$/.test(c))).toEqual([]);
+  });
+
   it('reports exactly what changed, went missing and was added (exit 1), and in-place restore brings a file back', async () => {
     // same size, other bytes, and the mtime put back to the nanosecond (the archive keeps
     // nanoseconds in its pax headers): only the contents differ

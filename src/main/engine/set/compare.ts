@@ -90,7 +90,8 @@ async function diffArchive(dir: string, mount: MountListing, index: number, name
   const { link, archive } = mount.archives[index];
   // the listing may be cached from earlier: the parts are proven again (free when unchanged)
   await checkParts(link.dir, archive.parts, ctx);
-  const tar = ['tar', '--compare', '-f', '-', '--numeric-owner', '--quoting-style=escape', '-C', dir];
+  // members of folders a later set renamed are compared under their new names (renames.ts)
+  const tar = ['tar', '--compare', '-f', '-', '--numeric-owner', '--quoting-style=escape', '-C', dir, ...(mount.archives[index].transform ?? [])];
   let rest = '';
   const take = (line: string) => {
     const d = parseDiffLine(line);
@@ -125,9 +126,16 @@ async function diffXattrs(dir: string, mount: MountListing, index: number, names
   const wanted = new Set(names.filter((rel) => mount.entries.get(rel)?.type !== 'hardlink'));
   if (!wanted.size) return [];
   const live = await liveXattrs(dir, [...wanted], ctx.signal, (l) => ctx.log(`getfattr: ${l}`));
+  // the scanner reads the names the archive holds; the listing knows renamed ones by their new name
+  const renamedMembers = new Map<string, string>();
+  for (const rel of wanted) {
+    const member = mount.entries.get(rel)?.member;
+    if (member !== undefined) renamedMembers.set(member, rel);
+  }
   const differs = new Map<string, boolean>();
   const scanner = new TarXattrScanner((m) => {
-    const rel = relName(m.name);
+    const member = relName(m.name);
+    const rel = renamedMembers.get(member) ?? member;
     if (m.type !== '1' && wanted.has(rel)) differs.set(rel, !sameXattrs(m.xattrs, live.get(rel)));
   });
   let failure: unknown = null;
@@ -153,6 +161,36 @@ async function diffXattrs(dir: string, mount: MountListing, index: number, names
   // the parts matched their checksums: a stream tar -x would choke on too was written so
   if (failure) throw new LifeboatError('set-invalid', { path: link.dir, detail: `archive ${archive.id}: unreadable tar headers: ${(failure as Error).message}` });
   return [...differs].filter(([, d]) => d).map(([rel]) => rel);
+}
+
+/**
+ * Both passes over one archive at the same time: tar --compare mostly waits for the disk
+ * (it reads every file back), the xattr pass mostly decompresses, so side by side they
+ * take little more than the longer one. A pass that fails stops the other, and this
+ * returns only once both have ended, so no pipeline is left running; the first real
+ * failure is the one passed on (not the other pass's "cancelled").
+ */
+async function diffBothPasses(dir: string, mount: MountListing, index: number, names: string[], ctx: JobContext, onBytes: (n: number) => void): Promise<Map<string, Set<DiffReason>>> {
+  const both = new AbortController();
+  const forward = () => both.abort();
+  ctx.signal.addEventListener('abort', forward, { once: true });
+  const sub: JobContext = { ...ctx, signal: both.signal };
+  const stopOther = <T>(p: Promise<T>) =>
+    p.catch((err: unknown) => {
+      both.abort();
+      throw err;
+    });
+  try {
+    const [diffs, xattrs] = await Promise.allSettled([stopOther(diffArchive(dir, mount, index, names, sub, onBytes)), stopOther(diffXattrs(dir, mount, index, names, sub, onBytes))]);
+    if (diffs.status === 'rejected' || xattrs.status === 'rejected') {
+      const errors = [diffs, xattrs].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      throw errors.find((e) => !(e instanceof LifeboatError && e.code === 'cancelled')) ?? errors[0];
+    }
+    for (const rel of xattrs.value) diffs.value.set(rel, (diffs.value.get(rel) ?? new Set()).add('xattrs'));
+    return diffs.value;
+  } finally {
+    ctx.signal.removeEventListener('abort', forward);
+  }
 }
 
 /** How many times an archive's parts are read: by tar --compare, and again for its xattrs. */
@@ -210,8 +248,7 @@ export async function compareSet(ctx: JobContext, opts: { setDir: string; root: 
     for (let i = 0; i < mount.archives.length; i++) {
       const names = [...mount.entries].filter(([rel, e]) => e.from === i && present.has(rel) && !skip.has(rel)).map(([rel]) => rel);
       const onBytes = (n: number) => progress.report(n, mount.mountpoint);
-      const diffs = await diffArchive(dir, mount, i, names, ctx, onBytes);
-      for (const rel of await diffXattrs(dir, mount, i, names, ctx, onBytes)) diffs.set(rel, (diffs.get(rel) ?? new Set()).add('xattrs'));
+      const diffs = await diffBothPasses(dir, mount, i, names, ctx, onBytes);
       // an archive with nothing left to compare was not read: counted as done all the same
       progress.reach(mount.archives[i].archive, mount.mountpoint);
       for (const [rel, reasons] of diffs) {
