@@ -111,7 +111,12 @@ export const registerRestore: RegisterCommand = (program: Command, io, signal, s
       const list = (o.target ?? '').split(',').map((s) => s.trim()).filter(Boolean);
       if (!list.length && !maps.length) throw new LifeboatError('invalid-request', { field: '--target', reason: io.t('restore:cli.needTarget') });
       // --target fills the disks that hold backed-up data first
-      const pairs = assignTargets(recordedOrder(set), list, maps);
+      const recorded = recordedOrder(set);
+      const free = recorded.filter((d) => !maps.some(([s]) => s === d));
+      if (list.length > free.length) {
+        throw new LifeboatError('invalid-request', { field: '--target', reason: io.t('restore:cli.tooManyTargets', { count: recorded.length, given: list.length + maps.length }) });
+      }
+      const pairs = assignTargets(recorded, list, maps);
       const targets = await measureTargets(pairs);
       const mountRoot = o.mountRoot ? resolve(o.mountRoot) : defaultMountRoot(Object.values(pairs));
       const plan = compilePlan(set, { setDir, targets, clone: o.clone, mountRoot, sizes: parseSizes(io, set, o.size ?? []) });

@@ -152,6 +152,38 @@ describe.skipIf(!loopOk)(`flashImage on real loop devices (skipped: ${loopSkipRe
     expect([sha256Of(big), sha256Of(small)]).toEqual(before);
   });
 
+  // bzip2 records no size, zstd fed from a pipe writes none, and a gzip's trailer holds its
+  // last member's only: the sizes come from the pre-test's count, so the stick is not
+  // half-overwritten before it turns out too small (it was: 64 MiB written, then exit 1).
+  it('refuses an image too big for the target whose header does not tell its size (bz2, zst from a pipe, gzip of two members), untouched', async () => {
+    const big = makeDiskImage(dir, 'big-unsized.img', 72 * MiB);
+    const bigSize = statSync(big).size;
+    const cut = 70 * MiB;
+    const images = {
+      bz2: compress(big, 'bz2'),
+      'zst from a pipe': join(dir, 'piped.img.zst'),
+      'gzip of two members': join(dir, 'two-members-big.img.gz'),
+    };
+    execFileSync('sh', ['-c', 'zstd -q -1 -c < "$0" > "$1"', big, images['zst from a pipe']]);
+    writeFileSync(images['gzip of two members'], Buffer.concat([execFileSync('sh', ['-c', `head -c ${cut} "$0" | gzip -1`, big], { maxBuffer: 1 << 30 }), execFileSync('sh', ['-c', `tail -c +${cut + 1} "$0" | gzip -1`, big], { maxBuffer: 1 << 30 })]));
+    const dev = loop(64 * MiB);
+    fillPattern(dev, 64 * MiB, 0x6b);
+    const before = sha256Of(dev);
+    for (const [what, image] of Object.entries(images)) {
+      const err = await expectCode(flashImage(createJobContext('flash'), { image, targets: [dev], verify: true }), 'target-too-small');
+      expect(err.params, what).toMatchObject({ device: dev, size: 64 * MiB, needed: bigSize });
+      expect(sha256Of(dev), `${what}: the target is untouched`).toBe(before);
+    }
+    // the same images onto a target that holds them still write byte for byte
+    const roomy = loop(80 * MiB);
+    const bigSha = sha256Of(big);
+    for (const image of Object.values(images)) {
+      const res = await flashImage(createJobContext('flash'), { image, targets: [roomy], verify: true });
+      expect(res.sha256).toBe(bigSha);
+      expect(res.bytes).toBe(bigSize);
+    }
+  });
+
   it('refuses a damaged compressed image before touching the target', async () => {
     const gz = compress(raw, 'gz', join(dir, 'cut.img.gz'));
     truncateSync(gz, Math.floor(statSync(gz).size * 0.7));

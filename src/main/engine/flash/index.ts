@@ -143,10 +143,10 @@ export async function flashImage(ctx: JobContext, opts: FlashOptions): Promise<F
   if (opts.targets.length === 0) throw new LifeboatError('invalid-request', { field: 'targets', reason: 'empty' });
 
   const stamp = stopwatch(ctx);
-  const info = await inspectImage(opts.image, signal);
+  let info = await inspectImage(opts.image, signal);
   stamp('inspected');
   const bmap = info.bmap ? await readBmap(info.bmap.path) : null;
-  const total = bmap ? bmap.mappedBytes : info.size;
+  let total = bmap ? bmap.mappedBytes : info.size;
 
   // Every target is checked before any is opened: one refusal stops the whole flash untouched.
   const specs: TargetSpec[] = [];
@@ -155,8 +155,18 @@ export async function flashImage(ctx: JobContext, opts: FlashOptions): Promise<F
   // Before the size check: a damaged trailer gives a nonsense size, and "damaged" is the real reason.
   if (info.compression !== 'none' && info.fileSize <= PRECHECK_LIMIT) {
     ctx.progress({ phase: 'preparing', bytes: 0, total, speed: null, eta: null });
-    await testIntegrity(info.path, info.compression, signal);
+    const counted = await testIntegrity(info.path, info.compression, signal);
     stamp('tested the compressed stream');
+    // The header's size may be missing (bzip2, a zstd made from a pipe) or wrong (a gzip of
+    // several members gives its last one's): the test's count is the image, checked against the
+    // targets below before one is opened, instead of found out when a stick is full.
+    if (counted !== null && (counted !== info.size || info.sizeIsEstimate)) {
+      if (bmap && counted !== bmap.imageSize) {
+        throw new LifeboatError('bmap-invalid', { path: bmap.path, detail: `it describes ${bmap.imageSize} bytes, the image has ${counted}` });
+      }
+      info = { ...info, size: counted, sizeIsEstimate: false };
+      if (!bmap) total = counted;
+    }
   }
   throwIfCancelled(signal);
   for (const s of specs) {

@@ -53,7 +53,14 @@ export function zipPattern(name: string): string {
 }
 
 function lastLine(text: string): string {
-  return text.trim().split('\n').filter(Boolean).slice(-3).join(' ').slice(0, 500);
+  // zstd -v opens with its banner ("*** Zstandard CLI … ***"): no reason, and it crowded the real one out
+  const lines = text.trim().split('\n').map((l) => l.trim()).filter((l) => l && !/^\*\*\*.*\*\*\*$/.test(l));
+  return lines.slice(-3).join(' ').slice(0, 500);
+}
+
+/** "xz: …" once: xz, lbzip2 and unzip already start their complaints with their own name ("xz: xz: …" before). */
+export function toolSays(tool: string, reason: string): string {
+  return reason.startsWith(`${tool}: `) ? reason : `${tool}: ${reason}`;
 }
 
 function damaged(path: string, detail: string): LifeboatError {
@@ -141,7 +148,7 @@ function watchTool(child: ChildProcess, tool: string, path: string, signal: Abor
     if (res.error?.code === 'ENOENT') throw new LifeboatError('tool-missing', { tool });
     if (stopped) return;
     if (res.error) throw damaged(path, `${tool}: ${res.error.message}`);
-    if (res.code !== 0) throw damaged(path, `${tool}: ${lastLine(stderr) || `exit ${res.code ?? res.sig}`}`);
+    if (res.code !== 0) throw damaged(path, toolSays(tool, lastLine(stderr) || `exit ${res.code ?? res.sig}`));
   })();
   return {
     done,
@@ -297,27 +304,61 @@ async function readFileHead(path: string, max: number): Promise<Buffer> {
   }
 }
 
-async function testGzip(path: string, signal: AbortSignal): Promise<void> {
+async function testGzip(path: string, signal: AbortSignal): Promise<number> {
   const reader = await openGunzipReader(path, signal);
+  let bytes = 0;
   if (reader) {
     // Inflated into one scratch buffer, over and over: the test allocates nothing per piece.
     const scratch = Buffer.allocUnsafe(INFLATE_CHUNK);
     try {
-      while ((await reader.read(scratch, 0, scratch.length)) > 0) {
+      for (let n; (n = await reader.read(scratch, 0, scratch.length)) > 0; ) {
+        bytes += n;
         if (signal.aborted) throw new LifeboatError('cancelled');
       }
     } finally {
       await reader.close();
     }
-    return;
+    return bytes;
   }
-  const sink = new Writable({ write: (_chunk, _enc, done) => done() });
+  const sink = new Writable({
+    write: (chunk: Buffer, _enc, done) => {
+      bytes += chunk.length;
+      done();
+    },
+  });
   try {
     await pipeline(createReadStream(path, { highWaterMark: READ_CHUNK }), createGunzip({ chunkSize: INFLATE_CHUNK }), sink, { signal });
   } catch (err) {
     if (signal.aborted) throw new LifeboatError('cancelled');
     throw damaged(path, `gzip: ${err instanceof Error ? err.message : String(err)}`);
   }
+  return bytes;
+}
+
+/**
+ * bzip2 records no size and `bzip2 -t` prints none: the test decompresses through the flash's
+ * own FIFO reader into one scratch buffer and counts (the tool still checks every block's CRC,
+ * and a failure rejects `done`). Null when no FIFO can be made: the plain `-t` test then runs.
+ */
+async function testCounting(path: string, compression: 'bzip2', signal: AbortSignal): Promise<number | null> {
+  const reader = await openDecompressedReader(path, compression, null, signal);
+  if (!reader) return null;
+  const scratch = Buffer.allocUnsafe(READ_CHUNK);
+  let bytes = 0;
+  try {
+    for (let n; (n = await reader.read(scratch, 0, scratch.length)) > 0; ) {
+      bytes += n;
+      if (signal.aborted) throw new LifeboatError('cancelled');
+    }
+    await reader.done;
+  } catch (err) {
+    reader.stop();
+    reader.done.catch(() => undefined);
+    throw err;
+  } finally {
+    await reader.close();
+  }
+  return bytes;
 }
 
 /** The part of node:zlib's native handle that its own synchronous API (zlib.gunzipSync) uses. */
@@ -408,38 +449,52 @@ export async function openGunzipReader(path: string, signal: AbortSignal): Promi
 }
 
 /**
- * Tests the whole compressed stream (CRCs, trailer, truncation) with the format's own tool.
+ * Tests the whole compressed stream (CRCs, trailer, truncation) with the format's own tool,
+ * and answers how many bytes it decompresses to where the file's header cannot say: a
+ * gzip's trailer holds only its last member's size (mod 4 GiB), bzip2 records none, and a
+ * zstd frame made from a pipe has no content size. The flash checks the targets' sizes
+ * against this count, so an image too large for a stick is refused before the stick is
+ * touched rather than found out when it is full. Null where the header's size is exact
+ * (xz's index, zip's directory) or no count was made.
  *
  * Run before a flash touches any target when the file is small enough, so a damaged
  * download never half-erases a stick. gzip is inflated in-process: measured on a 103 MB
  * .gz of a 1 GiB image, node:zlib takes 1.4 s where `pigz -t` takes 2.5 s (pigz cannot
  * inflate in parallel; it only adds a process and a pipe).
  */
-export async function testIntegrity(path: string, compression: ImageCompression, signal: AbortSignal): Promise<void> {
+export async function testIntegrity(path: string, compression: ImageCompression, signal: AbortSignal): Promise<number | null> {
   let tool: string;
   let argv: string[];
   switch (compression) {
     case 'none':
-      return;
+      return null;
     case 'gzip':
       return testGzip(path, signal);
     case 'xz':
       [tool, argv] = ['xz', ['-t', '-T0', '--', path]];
       break;
     case 'zstd':
-      [tool, argv] = ['zstd', ['-tq', '--no-progress', '--', path]];
+      // -v makes the test print "PATH: N bytes", the decompressed size of every frame together
+      [tool, argv] = ['zstd', ['-tv', '--no-progress', '--', path]];
       break;
-    case 'bzip2':
+    case 'bzip2': {
+      const counted = await testCounting(path, 'bzip2', signal);
+      if (counted !== null) return counted;
       [tool, argv] = [await bzip2(), ['-t', '--', path]];
       break;
+    }
     case 'zip':
       [tool, argv] = ['unzip', ['-tqq', '--', path]];
       break;
   }
+  let res;
   try {
-    await run(tool, argv, { signal });
+    res = await run(tool, argv, { signal });
   } catch (err) {
-    if (err instanceof ToolError) throw damaged(path, `${tool}: ${lastLine(err.stderr) || `exit ${err.exitCode}`}`);
+    if (err instanceof ToolError) throw damaged(path, toolSays(tool, lastLine(err.stderr) || `exit ${err.exitCode}`));
     throw err;
   }
+  if (compression !== 'zstd') return null;
+  const m = / (\d+) bytes\s*$/.exec(res.stderr.trim());
+  return m ? Number(m[1]) : null;
 }

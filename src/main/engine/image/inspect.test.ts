@@ -114,6 +114,29 @@ describe('inspectImage', () => {
     expect(await codeOf(inspectImage(gz))).toBe('image-damaged');
   });
 
+  // The reason shown to the user is the tool's last whole lines: it was the last 300
+  // characters, which began with zstd -v's banner or cut unzip's text mid-word ("unzip: e").
+  it('names a truncated .zst or .zip image damaged with the tool’s reason in whole lines, without zstd’s banner', async () => {
+    const zst = compress(raw, 'zst', join(dir, 'cut-reason.img.zst'));
+    truncateSync(zst, Math.floor(statSync(zst).size / 2));
+    const zerr = (await inspectImage(zst).catch((e: unknown) => e)) as LifeboatError;
+    expect(zerr).toMatchObject({ code: 'image-damaged' });
+    expect(String(zerr.params.detail)).toMatch(/^zstd: /);
+    expect(String(zerr.params.detail)).not.toMatch(/Zstandard CLI|\n/);
+    const zip = compress(raw, 'zip', join(dir, 'cut-reason.img.zip'));
+    truncateSync(zip, Math.floor(statSync(zip).size / 2));
+    const uerr = (await inspectImage(zip).catch((e: unknown) => e)) as LifeboatError;
+    expect(uerr).toMatchObject({ code: 'image-damaged' });
+    expect(String(uerr.params.detail)).toMatch(/^unzip: zipinfo: {1,2}cannot find zipfile directory/);
+    // and the tool's name once, though xz starts its own complaint with it ("xz: xz: …" before)
+    const xz = compress(raw, 'xz', join(dir, 'cut-reason.img.xz'));
+    truncateSync(xz, statSync(xz).size - 100);
+    const xerr = (await inspectImage(xz).catch((e: unknown) => e)) as LifeboatError;
+    expect(xerr).toMatchObject({ code: 'image-damaged' });
+    expect(String(xerr.params.detail)).toMatch(/^xz: /);
+    expect(String(xerr.params.detail)).not.toMatch(/^xz: xz: /);
+  });
+
   it('reads a bmap made by bmaptool beside the image (compression suffix stripped)', async () => {
     const sub = join(dir, 'bm');
     mkdirSync(sub);

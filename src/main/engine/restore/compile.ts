@@ -113,6 +113,11 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
   if (layout.crypt.length) warnings.push({ code: 'crypt-not-restored', params: { devices: layout.crypt.map((c) => c.device).join(', ') } });
 
   // --- which recorded disks are replaced, and by what
+  // A target named for a disk the set does not have is the mistake to report, before the
+  // recorded disk it was meant for is reported as left without a target.
+  for (const src of Object.keys(opts.targets)) {
+    if (!layout.disks.some((d) => d.device === src)) throw new LifeboatError('restore-disk-unknown', { disk: src, known: layout.disks.map((d) => d.device).join(', ') });
+  }
   const disks: Array<{ disk: Disk; target: TargetSpec; index: number }> = [];
   const seenTargets = new Set<string>();
   for (const disk of layout.disks) {
@@ -129,10 +134,6 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
     seenTargets.add(target.device);
     disks.push({ disk, target, index: disks.length + 1 });
   }
-  for (const src of Object.keys(opts.targets)) {
-    if (!layout.disks.some((d) => d.device === src)) throw new LifeboatError('restore-disk-unknown', { disk: src, known: layout.disks.map((d) => d.device).join(', ') });
-  }
-
   // --- MD arrays: refused before anything when they cannot be made again on these targets
   const mdOfMember = new Map<string, MdArray>();
   for (const md of layout.md) {

@@ -41,6 +41,7 @@ const blkid = (dev: string): Record<string, string> =>
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).replace(/\\(.)/g, '$1')]),
   );
 const fileHash = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+const sha256Dev = (dev: string) => sh('sha256sum "$1"', dev).split(' ')[0];
 
 const skip = !canUseLoop();
 let work = '';
@@ -416,6 +417,43 @@ describe.skipIf(skip)(`restore onto real loop disks (${skip ? loopSkipReason : '
     expect(noLoop.code).toBe(2);
     expect(noLoop.lines.at(-1)).toMatchObject({ type: 'error', code: 'target-loop-not-allowed' });
     expect(fileHash(target.file)).toBe(before);
+  }, 60_000);
+
+  // Both said something else before: "--target 2 > 1", and for a --map naming a disk the set
+  // does not have, that the set's real disk had no target (the mistake was the name).
+  it('CLI: names the mistake in --target and --map (too many targets, a disk the set does not have): exit 2, nothing written', async () => {
+    const [a, b] = [makeLoop(SRC_SIZE, { dir: work }), makeLoop(SRC_SIZE, { dir: work })];
+    loops.push(a, b);
+    writeFileSync(a.file, randomBytes(MiB), { flag: 'r+' });
+    const before = fileHash(a.file);
+    const two = await cli(['restore', '--set', setDir, '--target', `${a.device},${b.device}`, '--yes', '--include-loop', '--json']);
+    expect(two.code).toBe(2);
+    expect(two.last).toMatchObject({ type: 'error', code: 'invalid-request', params: { field: '--target' } });
+    expect(String((two.last.params as Record<string, unknown>).reason)).toBe('The backup has 1 disk(s), but 2 targets were given.');
+    const mapPlus = await cli(['restore', '--set', setDir, '--map', `${src!.device}=${a.device}`, '--target', b.device, '--yes', '--include-loop', '--json']);
+    expect(String((mapPlus.last.params as Record<string, unknown>).reason)).toBe('The backup has 1 disk(s), but 2 targets were given.');
+    const unknown = await cli(['restore', '--set', setDir, '--map', `/dev/nosuchdisk=${a.device}`, '--yes', '--include-loop', '--json']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.last).toMatchObject({ type: 'error', code: 'restore-disk-unknown', params: { disk: '/dev/nosuchdisk', known: src!.device } });
+    expect(fileHash(a.file)).toBe(before);
+  }, 60_000);
+
+  // The refusal said "holds the image itself", a flash's words, to someone restoring a backup.
+  it('CLI: refuses the disk the set is read from as a target (target-is-source, saying "backup"), its bytes untouched', async () => {
+    const holder = makeLoop(SRC_SIZE, { dir: work });
+    loops.push(holder);
+    sh('mkfs.ext4 -q -F "$1"', holder.device);
+    const mnt = scratchDir('lifeboat-set-holder-');
+    sh('mount "$1" "$2"', holder.device, mnt);
+    srcMounts.push(mnt);
+    cpSync(setDir, join(mnt, 'set'), { recursive: true });
+    sh('mount -o remount,ro "$1"', mnt);
+    const before = sha256Dev(holder.device);
+    const r = await cli(['restore', '--set', join(mnt, 'set'), '--map', `${src!.device}=${holder.device}`, '--yes', '--include-loop', '--json']);
+    expect(r.code).toBe(2);
+    expect(r.last).toMatchObject({ type: 'error', code: 'target-is-source', params: { device: holder.device } });
+    expect(String(r.last.message)).toMatch(/backup/);
+    expect(sha256Dev(holder.device)).toBe(before);
   }, 60_000);
 
   it('CLI: restores with --yes --include-loop --json (exit 0) onto a target that was mounted (unmounted first), and the files are back', async () => {
