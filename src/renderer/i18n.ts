@@ -9,7 +9,7 @@ import { initReactI18next, useTranslation } from 'react-i18next';
 import type { Language } from '../shared/api';
 import type { ErrorInfo } from '../shared/errors';
 import { formatBytes, formatDuration, formatPercent, formatSpeed } from '../shared/format';
-import { NAMESPACES, resources } from '../shared/i18n';
+import { addFormatters, NAMESPACES, resources } from '../shared/i18n';
 
 export const SUPPORTED: readonly Language[] = ['en', 'fr'];
 
@@ -25,6 +25,7 @@ export async function createRendererI18n(lng: Language): Promise<I18n> {
     returnNull: false,
     showSupportNotice: false,
   });
+  addFormatters(i18n);
   return i18n;
 }
 

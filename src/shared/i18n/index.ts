@@ -5,6 +5,7 @@
  */
 import i18next, { type i18n as I18n, type TFunction } from 'i18next';
 import type { Language } from '../api';
+import { formatBytes } from '../format';
 import enCommon from './locales/en/common.json';
 import frCommon from './locales/fr/common.json';
 import enErrors from './locales/en/errors.json';
@@ -42,6 +43,18 @@ export function languageFromLocale(locale: string | undefined | null): Language 
   return l.startsWith('fr') ? 'fr' : 'en';
 }
 
+/**
+ * Formats a message may ask for: `{{size, bytes}}` writes a byte count as "104.9 MB" /
+ * "104,9 Mo" in the message's language ("it has 104857600 bytes and 180371968 are needed"
+ * was the CLI's and the UI's way of saying a stick is too small).
+ */
+export function addFormatters(i18n: I18n): void {
+  i18n.services.formatter?.add('bytes', (value: unknown, lng: string | undefined) => {
+    const n = typeof value === 'number' ? value : Number(value);
+    return Number.isFinite(n) ? formatBytes(n, lng ?? 'en') : String(value);
+  });
+}
+
 /** A standalone i18next instance (the CLI and the rescue menu; the renderer adds react-i18next). */
 export async function createI18n(lng: Language): Promise<{ i18n: I18n; t: TFunction }> {
   const i18n = i18next.createInstance();
@@ -55,5 +68,6 @@ export async function createI18n(lng: Language): Promise<{ i18n: I18n; t: TFunct
     returnNull: false,
     showSupportNotice: false,
   });
+  addFormatters(i18n);
   return { i18n, t };
 }

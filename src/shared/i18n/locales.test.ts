@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../errors';
-import { NAMESPACES, resources } from './index';
+import { createI18n, NAMESPACES, resources } from './index';
 
 const root = join(__dirname, '..', '..', '..');
 
@@ -111,5 +111,13 @@ describe('locales', () => {
       }
     }
     expect(found).toEqual([]);
+  });
+});
+
+describe('message formats', () => {
+  it('writes {{x, bytes}} as a size in the language of the message', async () => {
+    const params = { device: '/dev/sdb', size: 67_108_864, available: 67_108_864, needed: 209_715_200 };
+    expect((await createI18n('en')).t('errors:target-too-small', params)).toBe('/dev/sdb is too small: it holds 67.1\u00a0MB and 210\u00a0MB are needed.');
+    expect((await createI18n('fr')).t('errors:target-too-small', params)).toBe('/dev/sdb est trop petit : il contient 67,1\u00a0Mo et il en faut 210\u00a0Mo.');
   });
 });
