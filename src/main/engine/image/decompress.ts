@@ -52,10 +52,14 @@ export function zipPattern(name: string): string {
   return name.replace(/[[\]*?\\]/g, '\\$&');
 }
 
-function lastLine(text: string): string {
-  // zstd -v opens with its banner ("*** Zstandard CLI … ***"): no reason, and it crowded the real one out
+/**
+ * A tool's complaint for a message: its last whole lines, on one line. zstd -v opens with
+ * its banner ("*** Zstandard CLI … ***"): no reason, and it crowded the real one out; the
+ * last N characters cut unzip's paragraph mid-word ("unzip: e\n  latter case…").
+ */
+export function lastLines(text: string, count = 3): string {
   const lines = text.trim().split('\n').map((l) => l.trim()).filter((l) => l && !/^\*\*\*.*\*\*\*$/.test(l));
-  return lines.slice(-3).join(' ').slice(0, 500);
+  return lines.slice(-count).join(' ').slice(0, 500);
 }
 
 /** "xz: …" once: xz, lbzip2 and unzip already start their complaints with their own name ("xz: xz: …" before). */
@@ -148,7 +152,7 @@ function watchTool(child: ChildProcess, tool: string, path: string, signal: Abor
     if (res.error?.code === 'ENOENT') throw new LifeboatError('tool-missing', { tool });
     if (stopped) return;
     if (res.error) throw damaged(path, `${tool}: ${res.error.message}`);
-    if (res.code !== 0) throw damaged(path, toolSays(tool, lastLine(stderr) || `exit ${res.code ?? res.sig}`));
+    if (res.code !== 0) throw damaged(path, toolSays(tool, lastLines(stderr) || `exit ${res.code ?? res.sig}`));
   })();
   return {
     done,
@@ -491,7 +495,7 @@ export async function testIntegrity(path: string, compression: ImageCompression,
   try {
     res = await run(tool, argv, { signal });
   } catch (err) {
-    if (err instanceof ToolError) throw damaged(path, toolSays(tool, lastLine(err.stderr) || `exit ${err.exitCode}`));
+    if (err instanceof ToolError) throw damaged(path, toolSays(tool, lastLines(err.stderr) || `exit ${err.exitCode}`));
     throw err;
   }
   if (compression !== 'zstd') return null;

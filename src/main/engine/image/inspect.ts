@@ -13,7 +13,7 @@ import { LifeboatError } from '../../../shared/errors';
 import type { ImageCompression, ImageInfo, ImagePartition } from '../../../shared/image';
 import { run, runJson, ToolError } from '../run';
 import { detectCompression, detectContent } from './magic';
-import { readHead, toolSays } from './decompress';
+import { lastLines, readHead, toolSays } from './decompress';
 import { findBmap, readBmap } from './bmap';
 import { sourceDeviceOf } from './source-device';
 
@@ -44,20 +44,11 @@ async function gzipSize(path: string, fileSize: number): Promise<number> {
   }
 }
 
-/**
- * The end of a tool's complaint, in whole lines: the last 300 characters used before cut
- * unzip's paragraph mid-word ("unzip: e\n  latter case…") and kept zstd -v's banner.
- */
-export function toolReason(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^\*\*\*.*\*\*\*$/.test(l));
-  return lines.slice(-2).join(' ').slice(-500);
-}
-
 async function toolOutput(path: string, tool: string, argv: string[]): Promise<string> {
   try {
     return (await run(tool, argv)).stdout;
   } catch (err) {
-    if (err instanceof ToolError) throw new LifeboatError('image-damaged', { path, detail: toolSays(tool, toolReason(err.stderr) || `exit ${err.exitCode}`) });
+    if (err instanceof ToolError) throw new LifeboatError('image-damaged', { path, detail: toolSays(tool, lastLines(err.stderr, 2) || `exit ${err.exitCode}`) });
     throw err;
   }
 }
