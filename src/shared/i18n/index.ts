@@ -46,13 +46,24 @@ export function languageFromLocale(locale: string | undefined | null): Language 
 /**
  * Formats a message may ask for: `{{size, bytes}}` writes a byte count as "104.9 MB" /
  * "104,9 Mo" in the message's language ("it has 104857600 bytes and 180371968 are needed"
- * was the CLI's and the UI's way of saying a stick is too small).
+ * was the CLI's and the UI's way of saying a stick is too small); `{{reason, systemReasons}}`
+ * names why a drive is the system's (a drive refused for its active swap said only that
+ * it "holds the running system").
  */
 export function addFormatters(i18n: I18n): void {
   i18n.services.formatter?.add('bytes', (value: unknown, lng: string | undefined) => {
     const n = typeof value === 'number' ? value : Number(value);
     return Number.isFinite(n) ? formatBytes(n, lng ?? 'en') : String(value);
   });
+  // "root, swap" (drive.systemReasons joined) → "root filesystem, active swap"; a code
+  // without a text is shown as it is rather than dropped
+  i18n.services.formatter?.add('systemReasons', (value: unknown, lng: string | undefined) =>
+    String(value ?? '')
+      .split(', ')
+      .filter(Boolean)
+      .map((code) => (i18n.exists(`drives:reasons.${code}`, { lng }) ? i18n.t(`drives:reasons.${code}`, { lng }) : code))
+      .join(', '),
+  );
 }
 
 /** A standalone i18next instance (the CLI and the rescue menu; the renderer adds react-i18next). */

@@ -120,4 +120,14 @@ describe('message formats', () => {
     expect((await createI18n('en')).t('errors:target-too-small', params)).toBe('/dev/sdb is too small: it holds 67.1\u00a0MB and 210\u00a0MB are needed.');
     expect((await createI18n('fr')).t('errors:target-too-small', params)).toBe('/dev/sdb est trop petit : il contient 67,1\u00a0Mo et il en faut 210\u00a0Mo.');
   });
+
+  it('names why a drive is the system’s, in words, and shows a code it has no words for as it is', async () => {
+    expect((await createI18n('en')).t('errors:target-system', { device: '/dev/sda', reason: 'root, swap' })).toBe(
+      '/dev/sda holds the running system or the medium it started from (root filesystem, active swap); it can never be written.',
+    );
+    expect((await createI18n('fr')).t('errors:target-system', { device: '/dev/sda', reason: 'swap' })).toBe(
+      '/dev/sda contient le système en cours d’exécution ou le support qui l’a démarré (swap active) ; il ne peut jamais être écrit.',
+    );
+    expect((await createI18n('en')).t('errors:target-system', { device: '/dev/sda', reason: 'new-policy' })).toContain('(new-policy)');
+  });
 });
