@@ -61,6 +61,9 @@ export const ERROR_CODES = {
   // backup sets
   'dest-not-empty': 'refused',
   'dest-full': 'failure',
+  'dest-read-only': 'refused',
+  'dest-inside-set': 'refused',
+  'base-not-beside': 'refused',
   'set-invalid': 'refused',
   'set-part-missing': 'refused',
   'set-part-corrupt': 'refused',

@@ -12,7 +12,7 @@ import { LifeboatError } from '../../../shared/errors';
 import { formatBytes, formatNumber, parseSize } from '../../../shared/format';
 import { COMPRESSORS, type Compressor } from '../../../shared/backup-set';
 import { createJobContext } from '../../engine/job';
-import { runBackup, SPLIT_PRESETS, type BackupOptions } from '../../engine/backup/backup';
+import { MIN_SPLIT, runBackup, SPLIT_PRESETS, type BackupOptions } from '../../engine/backup/backup';
 import type { Profile } from '../../../shared/profile';
 import { readProfile } from '../../services/profile';
 import { printWarnings } from './inventory';
@@ -49,6 +49,8 @@ export function parseSplit(text: string | undefined): number | undefined {
   if (text.toLowerCase() === 'none') return Number.MAX_SAFE_INTEGER;
   const size = parseSize(SPLIT_PRESETS[text.toLowerCase()] ?? text);
   if (size === null) throw new LifeboatError('invalid-request', { field: '--split', reason: text });
+  // named as typed (the engine would show bytes): a tiny size means one file per few bytes
+  if (size < MIN_SPLIT) throw new LifeboatError('invalid-request', { field: '--split', reason: `${text} (at least 1M)` });
   return size;
 }
 

@@ -10,6 +10,16 @@ import { emitJson, progressPrinter, type CliIo } from '../output';
 import { createJobContext } from '../../engine/job';
 import { compareSet } from '../../engine/set/compare';
 
+/**
+ * A file name as one line of a terminal listing: a newline or another control character
+ * in a name would split the line or move the cursor, so those are written as tar and
+ * `ls -b` write them (\n, \t, \ooo), and a backslash doubled to keep that unambiguous.
+ */
+export function shownName(name: string): string {
+  const short: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\\': '\\\\' };
+  return name.replace(/[\x00-\x1f\x7f\\]/g, (c) => short[c] ?? `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
 /** Phase names of set reading commands live under `backup:<cmd>.phases`. */
 export function setPhasePrinter(io: CliIo, cmd: 'compare' | 'files') {
   const t = ((key: string, opts?: object) => io.t(key.replace(/^cli:phases\./, `backup:${cmd}.phases.`), opts as never)) as unknown as TFunction;
@@ -33,9 +43,9 @@ export const registerCompare: RegisterCommand = (program: Command, io, signal, s
         const identical = !r.changed.length && !r.missing.length && !r.added.length;
         if (io.json) emitJson(io, { type: 'result', identical, ...r });
         else {
-          for (const c of r.changed) io.out(io.t('backup:compare.changed', { path: c.path, reasons: c.reasons.map((x) => io.t(`backup:compare.reasons.${x}`)).join(', ') }) + '\n');
-          for (const p of r.missing) io.out(io.t('backup:compare.missing', { path: p }) + '\n');
-          for (const p of r.added) io.out(io.t('backup:compare.added', { path: p }) + '\n');
+          for (const c of r.changed) io.out(io.t('backup:compare.changed', { path: shownName(c.path), reasons: c.reasons.map((x) => io.t(`backup:compare.reasons.${x}`)).join(', ') }) + '\n');
+          for (const p of r.missing) io.out(io.t('backup:compare.missing', { path: shownName(p) }) + '\n');
+          for (const p of r.added) io.out(io.t('backup:compare.added', { path: shownName(p) }) + '\n');
           io.out(io.t(identical ? 'backup:compare.identical' : 'backup:compare.summary', { changed: r.changed.length, missing: r.missing.length, added: r.added.length, archives: io.t('backup:count.archive', { count: r.archives }) }) + '\n');
         }
         setExitCode(identical ? 0 : 1);

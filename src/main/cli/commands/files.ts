@@ -13,7 +13,7 @@ import { formatBytes } from '../../../shared/format';
 import { createJobContext } from '../../engine/job';
 import { checkSystemPath, listSet } from '../../engine/set/listing';
 import { isPattern, restoreFiles } from '../../engine/set/extract-files';
-import { setPhasePrinter } from './compare';
+import { setPhasePrinter, shownName } from './compare';
 
 export interface FilesRestoreFlags {
   set: string;
@@ -57,7 +57,7 @@ export const registerFiles: RegisterCommand = (program: Command, io, signal, set
         const entries = await listSet(o.set, path, ctx);
         printer.stop();
         if (io.json) emitJson(io, { type: 'result', path, entries });
-        else for (const e of entries) io.out(`${TYPE_CHAR[e.type]} ${formatBytes(e.size, io.lang).padStart(10)} ${e.mtime.slice(0, 16).replace('T', ' ')} ${e.name}${e.type === 'dir' ? '/' : ''}\n`);
+        else for (const e of entries) io.out(`${TYPE_CHAR[e.type]} ${formatBytes(e.size, io.lang).padStart(10)} ${e.mtime.slice(0, 16).replace('T', ' ')} ${shownName(e.name)}${e.type === 'dir' ? '/' : ''}\n`);
         setExitCode(0);
       } finally {
         printer.stop();

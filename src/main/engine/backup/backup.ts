@@ -9,9 +9,9 @@
  * failure or cancel removes the partial set and says so in the log.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { BackupSetSchema, SET_FORMAT_VERSION, type Archive, type BackupSet, type Compressor } from '../../../shared/backup-set';
 import { LifeboatError } from '../../../shared/errors';
 import { SpeedMeter } from '../../../shared/progress';
@@ -37,6 +37,13 @@ import { NetDestSyntaxError, parseNetDest, type SmbCredentials } from '../../../
 export const SPLIT_PRESETS: Record<string, string> = { cd: '700M', dvd: '4480M', fat32: '4G-1' };
 /** Without --split, parts are 4 GiB - 1: every filesystem a set may land on (FAT32 too) can hold them. */
 export const DEFAULT_SPLIT = 4 * 1024 ** 3 - 1;
+/**
+ * The smallest part a person may ask for: what the app's request and profile schemas allow,
+ * checked by the CLI too — `--split 1` made one file per byte (1.7 million files for a
+ * 3 MB archive, and a cancel that then took a quarter of an hour to remove them). Tests
+ * call the engine with smaller parts to get several of them cheaply.
+ */
+export const MIN_SPLIT = 1024 * 1024;
 
 export interface BackupOptions {
   dest: string;
@@ -157,6 +164,10 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
   // the base is read before anything is written: a bad base is refused, not half-used
   const baseDir = opts.base ? resolve(opts.base) : null;
   const base = baseDir ? readManifest(baseDir) : null;
+  // restore, compare and file restore find a base among the set's siblings (set/chain.ts):
+  // a set whose base lies elsewhere was written, then refused by every reader
+  if (baseDir && dirname(baseDir) !== dirname(dest)) throw new LifeboatError('base-not-beside', { base: baseDir, folder: dirname(dest) });
+  if (baseDir && !existsSync(join(baseDir, 'SHA256SUMS'))) throw new LifeboatError('set-invalid', { path: baseDir, detail: 'SHA256SUMS is missing' });
   const baseSums = baseDir ? new Map(parseSums(readFileSync(join(baseDir, 'SHA256SUMS'), 'utf8'), baseDir).map((e) => [e.name, e.sha256])) : null;
 
   const partial = preparePartial(dest, id);

@@ -37,7 +37,10 @@ export function lostFoundExcludes(mountpoints: string[]): string[] {
 export function tarExcludeArgs(patterns: string[], mountpoint: string): string[] {
   const anchored: string[] = [];
   const floating: string[] = [];
-  for (const p of patterns) {
+  for (const typed of patterns) {
+    // "/home/anna/" (as shell completion types a folder) would match nothing: tar names
+    // folders without the trailing slash, and the exclusion was silently lost
+    const p = typed.length > 1 ? typed.replace(/(?<=.)\/+$/, '') : typed;
     if (!p.startsWith('/')) {
       floating.push(p);
       continue;

@@ -11,6 +11,23 @@ import { isSpaceError } from './part-writer';
 /** Names that may sit in an "empty" destination: a fresh filesystem's lost+found. */
 const IGNORABLE = new Set(['lost+found']);
 
+/**
+ * The partial folder, or a refusal naming the destination: a read-only mount or a folder
+ * the user may not write is a choice to correct (exit 2), not an internal error.
+ */
+function makeDir(dir: string, dest: string, recursive = false): void {
+  try {
+    mkdirSync(dir, { recursive });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') throw new LifeboatError('dest-read-only', { path: dest, detail: code }, undefined, { cause: err });
+    // a file where a folder of the path should be: name the file in the way
+    if (code === 'ENOTDIR' || code === 'EEXIST') throw new LifeboatError('dest-not-empty', { path: (err as NodeJS.ErrnoException).path ?? dest }, undefined, { cause: err });
+    if (isSpaceError(err)) throw new LifeboatError('dest-full', { path: dest });
+    throw err;
+  }
+}
+
 export interface Partial {
   /** where the set is being written */
   dir: string;
@@ -27,7 +44,7 @@ export function preparePartial(dest: string, id: string): Partial {
     // an existing empty folder (often a mounted stick) is kept as it is: the set is
     // written inside it and moved up, lifeboat.json last, so it looks complete only when it is
     const dir = join(dest, `.lifeboat-partial-${id}`);
-    mkdirSync(dir);
+    makeDir(dir, dest);
     return {
       dir,
       commit() {
@@ -41,14 +58,9 @@ export function preparePartial(dest: string, id: string): Partial {
       },
     };
   }
-  try {
-    mkdirSync(dirname(dest), { recursive: true });
-  } catch (err) {
-    if (isSpaceError(err)) throw new LifeboatError('dest-full', { path: dest });
-    throw err;
-  }
+  makeDir(dirname(dest), dest, true);
   const dir = join(dirname(dest), `.${basename(dest)}.lifeboat-partial-${id}`);
-  mkdirSync(dir);
+  makeDir(dir, dest);
   return {
     dir,
     commit() {

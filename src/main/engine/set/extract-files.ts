@@ -8,15 +8,16 @@
  * listed members (--no-recursion over the expanded list), each from the newest archive
  * of an incremental chain that holds it, with the metadata options it was made with.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, posix } from 'node:path';
+import { dirname, join, posix, resolve } from 'node:path';
 import { Minimatch } from 'minimatch';
 import { LifeboatError } from '../../../shared/errors';
 import { throwIfCancelled, type JobContext } from '../job';
 import { runPipeline } from '../restore/extract';
 import { tarExtractArgv } from '../restore/extract-args';
 import { checkParts } from './parts';
+import { resolveChain } from './chain';
 import { checkSystemPath, decompressStage, locate, memberName, setListing, type MountListing, type SetListing } from './listing';
 
 export interface RestoreFilesOptions {
@@ -80,6 +81,24 @@ function assertInside(mount: MountListing, rel: string): void {
   if (bad) throw new LifeboatError('path-escape', { entry: posix.join(mount.mountpoint, rel) });
 }
 
+/**
+ * Refuses a destination on a read-only mount (or one the user may not write) before the
+ * listing, rather than failing at the first mkdir with an internal error; the folder may
+ * not exist yet, so its nearest existing parent is asked.
+ */
+function assertWritable(to: string): void {
+  let at = to;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  // a file where a folder of the path should be
+  if (!statSync(at).isDirectory()) throw new LifeboatError('dest-not-empty', { path: at });
+  try {
+    accessSync(at, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new LifeboatError('dest-read-only', { path: to, detail: code }, undefined, { cause: err });
+  }
+}
+
 export async function restoreFiles(ctx: JobContext, opts: RestoreFilesOptions): Promise<RestoreFilesResult> {
   // exact paths are refused before the (slow) listing; patterns once it is known
   for (const p of opts.paths) if (!isPattern(p)) checkSystemPath(p);
@@ -88,6 +107,12 @@ export async function restoreFiles(ctx: JobContext, opts: RestoreFilesOptions): 
   } else if (existsSync(opts.to) && (!statSync(opts.to).isDirectory() || readdirSync(opts.to).length)) {
     throw new LifeboatError('dest-not-empty', { path: opts.to });
   }
+  // files restored into the set (or a base of it) would change it under its own checksums
+  const to = resolve(opts.to);
+  for (const link of resolveChain(opts.setDir)) {
+    if (to === link.dir || to.startsWith(link.dir + '/')) throw new LifeboatError('dest-inside-set', { path: opts.to, set: link.dir });
+  }
+  assertWritable(to);
   const listing = await setListing(opts.setDir, ctx);
   const paths = selectPaths(listing, opts.paths);
 
@@ -127,7 +152,7 @@ export async function restoreFiles(ctx: JobContext, opts: RestoreFilesOptions): 
       // base first, so a newer version of a file overwrites the older one
       for (const i of [...byArchive.keys()].sort((a, b) => a - b)) {
         throwIfCancelled(ctx.signal);
-        const { link, archive } = mount.archives[i];
+        const { link, archive, transform = [] } = mount.archives[i];
         // In the archive's own order, given to tar with --same-order: tar then holds one
         // name at a time and moves to the next once it is found. Without it GNU tar looks
         // every member up in the whole list, quadratic in the number of files: restoring
@@ -137,8 +162,9 @@ export async function restoreFiles(ctx: JobContext, opts: RestoreFilesOptions): 
         const order = (rel: string) => mount.entries.get(rel)!.order;
         const names = [...byArchive.get(i)!].sort((a, b) => order(a) - order(b));
         const list = join(tmp, `${archive.id}-${i}.names`);
-        writeFileSync(list, names.map((n) => memberName(n) + '\0').join(''));
-        const tar = [...tarExtractArgv(archive.tarFeatures, dir), '--no-recursion', '--same-order', '--null', '--verbatim-files-from', '-T', list];
+        // tar matches the names the archive holds; --transform then gives renamed folders their new name
+        writeFileSync(list, names.map((n) => memberName(mount.entries.get(n)!.member ?? n) + '\0').join(''));
+        const tar = [...tarExtractArgv(archive.tarFeatures, dir), '--no-recursion', '--same-order', '--null', '--verbatim-files-from', '-T', list, ...transform];
         ctx.progress({ phase: 'files.restore', bytes: 0, total: null, speed: null, eta: null, detail: mount.mountpoint });
         await runPipeline(archive.parts.map((p) => join(link.dir, p.name)), [...(await decompressStage(link)), tar], ctx.signal, () => {});
         entries += names.length;

@@ -22,6 +22,7 @@ import { resolveChain, type ChainLink } from './chain';
 import { checkParts } from './parts';
 import { parseSums } from './sums';
 import { unescapeTar } from '../tar-quoting';
+import { applyRenames, minimalRenames, renamesBetween, snapshotDirs, transformArgs, type Renames, type SnapshotDir } from './renames';
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
 
@@ -41,12 +42,14 @@ export interface SetEntry {
   /** the member's place in that archive (0 for the first): a file restore names its
    *  members to tar in this order (extract-files.ts) */
   order: number;
+  /** the member's name in that archive when a later set of the chain renamed a folder above it (renames.ts) */
+  member?: string;
 }
 
 export interface MountListing {
   mountpoint: string;
   /** base first */
-  archives: Array<{ link: ChainLink; archive: Archive }>;
+  archives: Array<{ link: ChainLink; archive: Archive; transform?: string[] }>;
   /** keyed by path relative to the mountpoint, "" for the mountpoint itself */
   entries: Map<string, SetEntry>;
 }
@@ -140,11 +143,21 @@ export function snapshotNames(body: Buffer): Set<string> {
 
 function readSnapshot(link: ChainLink, archive: Archive): Set<string> | null {
   if (!archive.snapshot) return null;
-  const body = readFileSync(join(link.dir, archive.snapshot));
+  return snapshotNames(readCheckedSnapshot(link, archive.snapshot));
+}
+
+/** The folders an archive's snapshot records (checked against SHA256SUMS), or null without one. */
+function snapshotFolders(link: ChainLink, archive: Archive): SnapshotDir[] | null {
+  if (!archive.snapshot) return null;
+  return snapshotDirs(readCheckedSnapshot(link, archive.snapshot));
+}
+
+function readCheckedSnapshot(link: ChainLink, snapshot: string): Buffer {
+  const body = readFileSync(join(link.dir, snapshot));
   const sums = new Map(parseSums(readFileSync(join(link.dir, 'SHA256SUMS'), 'utf8'), link.dir).map((e) => [e.name, e.sha256]));
   const digest = createHash('sha256').update(body).digest('hex');
-  if (sums.get(archive.snapshot) !== digest) throw new LifeboatError('set-part-corrupt', { part: archive.snapshot });
-  return snapshotNames(body);
+  if (sums.get(snapshot) !== digest) throw new LifeboatError('set-part-corrupt', { part: snapshot });
+  return body;
 }
 
 async function buildListing(chain: ChainLink[], ctx: JobContext): Promise<SetListing> {
@@ -154,10 +167,19 @@ async function buildListing(chain: ChainLink[], ctx: JobContext): Promise<SetLis
   const raw = last.manifest.archives.filter((a) => a.kind === 'raw');
   if (raw.length) ctx.log(`raw partition images have no file list and are skipped: ${raw.map((a) => `${a.id} (${a.device})`).join(', ')}`);
   for (const head of last.manifest.archives.filter((a) => a.kind !== 'raw')) {
-    const archives = chain.flatMap((link) => link.manifest.archives.filter((a) => a.kind !== 'raw' && a.mountpoint === head.mountpoint).map((archive) => ({ link, archive })));
+    const archives: MountListing['archives'] = chain.flatMap((link) => link.manifest.archives.filter((a) => a.kind !== 'raw' && a.mountpoint === head.mountpoint).map((archive) => ({ link, archive })));
     const entries = new Map<string, SetEntry>();
+    // folders renamed by a later set: an older archive's members take their final names
+    const dirs = archives.length > 1 ? archives.map((a) => snapshotFolders(a.link, a.archive)) : [];
+    const steps: Renames[] = dirs.map((d, k) => (k && d && dirs[k - 1] ? renamesBetween(dirs[k - 1]!, d) : new Map()));
     for (let i = 0; i < archives.length; i++) {
-      for (const [rel, e] of await listArchive(archives[i].link, archives[i].archive, ctx)) entries.set(rel, { ...e, from: i });
+      const final = (path: string) => steps.slice(i + 1).reduce((p, r) => applyRenames(r, p), path);
+      const renamed = steps.slice(i + 1).some((r) => r.size);
+      if (renamed) archives[i] = { ...archives[i], transform: transformArgs(minimalRenames((dirs[i] ?? []).map((d) => d.name), final)) };
+      for (const [rel, e] of await listArchive(archives[i].link, archives[i].archive, ctx)) {
+        if (!renamed) entries.set(rel, { ...e, from: i });
+        else entries.set(final(rel), { ...e, from: i, member: rel, target: e.type === 'hardlink' && e.target !== undefined ? final(e.target) : e.target });
+      }
     }
     // only an incremental chain needs the snapshot: a lone archive is its own truth
     const alive = archives.length > 1 ? readSnapshot(last, head) : null;

@@ -7,7 +7,7 @@
  * being fed to `<decompressor> -dc | tar -t`, so the hash check and the full listing
  * share one read of the data.
  */
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -17,6 +17,7 @@ import { spawnTool, ToolError } from '../run';
 import { throwIfCancelled, type JobContext } from '../job';
 import { chooseDecompressor } from '../backup/compressors';
 import { readManifest } from './read';
+import { resolveChain } from './chain';
 import { parseSums } from './sums';
 
 export interface VerifyResult {
@@ -53,10 +54,16 @@ export async function verifySet(dirArg: string, ctx: JobContext): Promise<Verify
   const started = Date.now();
   const dir = dirArg;
   const manifest = readManifest(dir);
+  // an incremental set restores only with its bases beside it: one gone makes it useless
+  resolveChain(dir);
   if (!existsSync(join(dir, 'SHA256SUMS'))) throw new LifeboatError('set-invalid', { path: dir, detail: 'SHA256SUMS is missing' });
   const sums = parseSums(readFileSync(join(dir, 'SHA256SUMS'), 'utf8'), dir);
   const expected = new Map(sums.map((s) => [s.name, s.sha256]));
   if (!expected.has('lifeboat.json')) throw new LifeboatError('set-invalid', { path: dir, detail: 'SHA256SUMS does not cover lifeboat.json' });
+  // what a restore reads besides the parts: a file left out of SHA256SUMS was never checked
+  // (a set missing its snapshot's line verified "intact", then a listing of its incremental refused it)
+  const needed = [...manifest.archives.flatMap((a) => (a.snapshot ? [a.snapshot] : [])), ...['restore.sh', 'layout/layout.json'].filter((f) => existsSync(join(dir, f)))];
+  for (const f of needed) if (!expected.has(f)) throw new LifeboatError('set-invalid', { path: dir, detail: `SHA256SUMS does not cover ${f}` });
 
   for (const s of sums) if (!existsSync(join(dir, s.name))) throw new LifeboatError('set-part-missing', { part: s.name });
   const parts = manifest.archives.flatMap((a) => a.parts);
@@ -65,6 +72,16 @@ export async function verifySet(dirArg: string, ctx: JobContext): Promise<Verify
     if (expected.get(p.name) !== p.sha256) throw new LifeboatError('set-invalid', { path: dir, detail: `SHA256SUMS and lifeboat.json disagree on ${p.name}` });
     const actual = statSync(join(dir, p.name)).size;
     if (actual !== p.size) throw new LifeboatError('set-part-size', { part: p.name, actual, expected: p.size });
+  }
+
+  // A stray file named like a part (a copy's leftover "root.tar.zst.003", an editor's
+  // backup) is read by the hand restore's `cat archives/<id>.tar.zst.*` and garbles it.
+  const bases = new Set(parts.map((p) => p.name.replace(/\.\d+$/, '')));
+  const listed = new Set(sums.map((s) => s.name));
+  const inArchives = existsSync(join(dir, 'archives')) ? readdirSync(join(dir, 'archives')).map((f) => `archives/${f}`) : [];
+  for (const f of inArchives) {
+    const base = [...bases].find((b) => f.startsWith(b + '.'));
+    if (base && !listed.has(f)) throw new LifeboatError('set-invalid', { path: dir, detail: `${f} is not a part of the set, but \`cat ${base}.*\` would read it; move it away` });
   }
 
   // files that are not archive parts (manifest, layout) are small: hash them directly
