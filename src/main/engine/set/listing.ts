@@ -22,7 +22,7 @@ import { resolveChain, type ChainLink } from './chain';
 import { checkParts } from './parts';
 import { parseSums } from './sums';
 import { unescapeTar } from '../tar-quoting';
-import { applyRenames, minimalRenames, renamesBetween, snapshotDirs, transformArgs, type Renames, type SnapshotDir } from './renames';
+import { applyRenames, minimalRenames, renamesBetween, snapshotDirs, snapshotRecords, transformArgs, type Renames, type SnapshotDir } from './renames';
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
 
@@ -124,19 +124,10 @@ async function listArchive(link: ChainLink, archive: Archive, ctx: JobContext): 
 
 /** The paths a `--listed-incremental` snapshot (format 2) says existed, relative. */
 export function snapshotNames(body: Buffer): Set<string> {
-  const nl = body.indexOf(10);
-  if (!body.subarray(0, nl).toString().endsWith('-2')) throw new Error('unsupported tar snapshot format');
-  const fields = body.subarray(nl + 1).toString('utf8').split('\0');
   const names = new Set<string>();
-  let i = 2; // the snapshot's own timestamp (seconds, nanoseconds)
-  while (i + 5 < fields.length) {
-    // nfs, mtime s, mtime ns, dev, ino, directory name, then Y/N/D entries
-    const dir = relName(fields[i + 5] === '.' ? './' : fields[i + 5]);
-    names.add(dir);
-    i += 6;
-    for (; i < fields.length && fields[i] !== ''; i++) names.add(dir ? `${dir}/${fields[i].slice(1)}` : fields[i].slice(1));
-    // an empty field ends the entries, a second one ends the record
-    i += 2;
+  for (const { name, entries } of snapshotRecords(body)) {
+    names.add(name);
+    for (const e of entries) names.add(name ? `${name}/${e.slice(1)}` : e.slice(1));
   }
   return names;
 }

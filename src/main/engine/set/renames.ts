@@ -23,21 +23,35 @@ export interface SnapshotDir {
 /** "./a/b/" or "a/b" → "a/b", "." → "" */
 const rel = (name: string): string => name.replace(/^\.\/?/, '').replace(/\/+$/, '');
 
-/** The folders a `--listed-incremental` snapshot (format 2) records, with their device and inode. */
-export function snapshotDirs(body: Buffer): SnapshotDir[] {
+export interface SnapshotRecord extends SnapshotDir {
+  /** its entries as recorded, each a flag letter (Y, N, D…) and a name */
+  entries: string[];
+}
+
+/**
+ * The folders a `--listed-incremental` snapshot (format 2) records: a "GNU tar-VERSION-2"
+ * line, the dump time, then per folder six NUL-terminated fields (nfs, mtime s and ns, dev,
+ * ino, name) and its entries, ended by two empty fields.
+ */
+export function snapshotRecords(body: Buffer): SnapshotRecord[] {
   const nl = body.indexOf(10);
   if (!body.subarray(0, nl).toString().endsWith('-2')) throw new Error('unsupported tar snapshot format');
   const fields = body.subarray(nl + 1).toString('utf8').split('\0');
-  const dirs: SnapshotDir[] = [];
+  const records: SnapshotRecord[] = [];
   let i = 2; // the snapshot's own timestamp
   while (i + 5 < fields.length) {
-    // nfs, mtime s, mtime ns, dev, ino, directory name, then the entries, ended by two empty fields
-    dirs.push({ name: rel(fields[i + 5]), key: `${fields[i + 3]}:${fields[i + 4]}` });
+    const record: SnapshotRecord = { name: rel(fields[i + 5]), key: `${fields[i + 3]}:${fields[i + 4]}`, entries: [] };
     i += 6;
-    while (i < fields.length && fields[i] !== '') i++;
+    for (; i < fields.length && fields[i] !== ''; i++) record.entries.push(fields[i]);
     i += 2;
+    records.push(record);
   }
-  return dirs;
+  return records;
+}
+
+/** The folders a snapshot records, with their device and inode. */
+export function snapshotDirs(body: Buffer): SnapshotDir[] {
+  return snapshotRecords(body).map(({ name, key }) => ({ name, key }));
 }
 
 /** The folders of `before` found in `after` under another name (same device and inode), old → new. */
