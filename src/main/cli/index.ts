@@ -10,6 +10,7 @@ import { LifeboatError } from '../../shared/errors';
 import { reportError, EXIT_CODES, type CliIo } from './output';
 import type { RegisterCommand } from './commands';
 import { APP_VERSION } from '../version';
+import { translateBuiltins } from './help';
 
 /**
  * The commands to register. `lifeboat flash …` loads the flash command alone: the other
@@ -47,9 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSigint);
 
   let exitCode = 0;
-  const program = new Command('lifeboat')
-    .description(t('cli:description'))
-    .version(APP_VERSION)
+  const program = translateBuiltins(new Command('lifeboat').description(t('cli:description')), t, APP_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError();
