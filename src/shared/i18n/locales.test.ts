@@ -119,6 +119,7 @@ describe('message formats', () => {
     const params = { device: '/dev/sdb', size: 67_108_864, available: 67_108_864, needed: 209_715_200 };
     expect((await createI18n('en')).t('errors:target-too-small', params)).toBe('/dev/sdb is too small: it holds 67.1\u00a0MB and 210\u00a0MB are needed.');
     expect((await createI18n('fr')).t('errors:target-too-small', params)).toBe('/dev/sdb est trop petit : il contient 67,1\u00a0Mo et il en faut 210\u00a0Mo.');
+    expect((await createI18n('fr')).t('backup:warnings.raw-left-out', { device: '/dev/sda3', bytes: 62_914_560 })).toMatch(/^\/dev\/sda3 \(62,9\u00a0Mo\) ne porte/);
   });
 
   it('names why a drive is the system’s, in words, and shows a code it has no words for as it is', async () => {
