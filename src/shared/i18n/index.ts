@@ -43,17 +43,32 @@ export function languageFromLocale(locale: string | undefined | null): Language 
   return l.startsWith('fr') ? 'fr' : 'en';
 }
 
+/** engine detail (set-invalid) → backup:setDetail key */
+const SET_DETAILS: Record<string, string> = {
+  'not a folder': 'notFolder',
+  'lifeboat.json is missing': 'noManifest',
+  'SHA256SUMS is missing': 'noSums',
+  'no disk recorded': 'noDisk',
+};
+
 /**
  * Formats a message may ask for: `{{size, bytes}}` writes a byte count as "104.9 MB" /
  * "104,9 Mo" in the message's language ("it has 104857600 bytes and 180371968 are needed"
  * was the CLI's and the UI's way of saying a stick is too small); `{{reason, systemReasons}}`
  * names why a drive is the system's (a drive refused for its active swap said only that
- * it "holds the running system").
+ * it "holds the running system"); `{{detail, setDetail}}` says in the user's language why a
+ * folder is not a backup set.
  */
 export function addFormatters(i18n: I18n): void {
   i18n.services.formatter?.add('bytes', (value: unknown, lng: string | undefined) => {
     const n = typeof value === 'number' ? value : Number(value);
     return Number.isFinite(n) ? formatBytes(n, lng ?? 'en') : String(value);
+  });
+  // the engine states why a folder is not a set in English (its logs' words); the reasons a
+  // person meets most, pointing at the wrong folder, are said in their language
+  i18n.services.formatter?.add('setDetail', (value: unknown, lng: string | undefined) => {
+    const key = SET_DETAILS[String(value)];
+    return key ? i18n.t(`backup:setDetail.${key}`, { lng }) : String(value ?? '');
   });
   // "root, swap" (drive.systemReasons joined) → "root filesystem, active swap"; a code
   // without a text is shown as it is rather than dropped

@@ -122,6 +122,15 @@ describe('message formats', () => {
     expect((await createI18n('fr')).t('backup:warnings.raw-left-out', { device: '/dev/sda3', bytes: 62_914_560 })).toMatch(/^\/dev\/sda3 \(62,9\u00a0Mo\) ne porte/);
   });
 
+  it('says why a folder is not a backup set in the user’s language, other details as the engine wrote them', async () => {
+    const fr = (await createI18n('fr')).t;
+    expect(fr('errors:set-invalid', { path: '/media/clé', detail: 'lifeboat.json is missing' })).toBe(
+      '« /media/clé » n’est pas une sauvegarde Lifeboat valide : il ne contient pas de lifeboat.json (choisissez le dossier qui contient lifeboat.json, SHA256SUMS et archives/)',
+    );
+    expect(fr('errors:set-invalid', { path: '/x', detail: 'not a folder' })).toMatch(/ : ce n’est pas un dossier$/);
+    expect(fr('errors:set-invalid', { path: '/x', detail: 'archive root: unreadable tar headers' })).toMatch(/ : archive root: unreadable tar headers$/);
+  });
+
   it('names why a drive is the system’s, in words, and shows a code it has no words for as it is', async () => {
     expect((await createI18n('en')).t('errors:target-system', { device: '/dev/sda', reason: 'root, swap' })).toBe(
       '/dev/sda holds the running system or the medium it started from (root filesystem, active swap); it can never be written.',
