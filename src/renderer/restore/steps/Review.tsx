@@ -8,12 +8,14 @@ import { stepTitle, warningText } from '../../../shared/restore-text';
 import { useRestore } from '../../app/context';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { useFormat } from '../../i18n';
+import { formatSizeInput } from '../../../shared/restore-sizes';
 import { sizeFields, sizesSettled } from '../store';
 import { PartitionSizes } from './PartitionSizes';
 
 export function Review() {
   const { t, i18n } = useTranslation();
   const fmt = useFormat();
+  const partSize = (n: number) => formatSizeInput(n, i18n.language);
   const reviewed = useRestore((s) => s.reviewed);
   const drives = useRestore((s) => s.drives);
   const confirmed = useRestore((s) => s.confirmed);
@@ -67,7 +69,9 @@ export function Review() {
                   <code>{m.target}</code>
                 </td>
                 <td className="num">
-                  {m.sourceBytes === m.targetBytes ? fmt.bytes(m.targetBytes) : t('restoreUi:review.resized', { from: fmt.bytes(m.sourceBytes), to: fmt.bytes(m.targetBytes) })}
+                  {/* in the units of the sizes panel below and of what the user types there (MiB):
+                      "100 MiB" typed showed here as "105 MB" */}
+                  {m.sourceBytes === m.targetBytes ? partSize(m.targetBytes) : t('restoreUi:review.resized', { from: partSize(m.sourceBytes), to: partSize(m.targetBytes) })}
                 </td>
                 <td>{m.fsType ?? ''}</td>
                 <td>{m.mountpoint ?? ''}</td>
