@@ -88,8 +88,6 @@ async function diffArchive(dir: string, mount: MountListing, index: number, name
   if (!names.length) return out;
   const wanted = new Set(names);
   const { link, archive } = mount.archives[index];
-  // the listing may be cached from earlier: the parts are proven again (free when unchanged)
-  await checkParts(link.dir, archive.parts, ctx);
   // members of folders a later set renamed are compared under their new names (renames.ts)
   const tar = ['tar', '--compare', '-f', '-', '--numeric-owner', '--quoting-style=escape', '-C', dir, ...(mount.archives[index].transform ?? [])];
   let rest = '';
@@ -167,24 +165,33 @@ async function diffXattrs(dir: string, mount: MountListing, index: number, names
  * Both passes over one archive at the same time: tar --compare mostly waits for the disk
  * (it reads every file back), the xattr pass mostly decompresses, so side by side they
  * take little more than the longer one. A pass that fails stops the other, and this
- * returns only once both have ended, so no pipeline is left running; the first real
- * failure is the one passed on (not the other pass's "cancelled").
+ * returns only once both have ended, so no pipeline is left running; the failure that
+ * came first is the one passed on (not the other pass's abort).
  */
 async function diffBothPasses(dir: string, mount: MountListing, index: number, names: string[], ctx: JobContext, onBytes: (n: number) => void): Promise<Map<string, Set<DiffReason>>> {
+  if (!names.length) return new Map();
+  // the listing may be cached from earlier: the parts are proven again (free when unchanged),
+  // before either pass reads them, so damage is reported as such and not as what a
+  // decompressor made of it
+  const { link, archive } = mount.archives[index];
+  await checkParts(link.dir, archive.parts, ctx);
   const both = new AbortController();
   const forward = () => both.abort();
   ctx.signal.addEventListener('abort', forward, { once: true });
   const sub: JobContext = { ...ctx, signal: both.signal };
+  /** the failure that stopped the other pass (which then ends with an abort of its own) */
+  let first: { err: unknown } | null = null;
   const stopOther = <T>(p: Promise<T>) =>
     p.catch((err: unknown) => {
+      first ??= { err };
       both.abort();
       throw err;
     });
   try {
     const [diffs, xattrs] = await Promise.allSettled([stopOther(diffArchive(dir, mount, index, names, sub, onBytes)), stopOther(diffXattrs(dir, mount, index, names, sub, onBytes))]);
     if (diffs.status === 'rejected' || xattrs.status === 'rejected') {
-      const errors = [diffs, xattrs].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-      throw errors.find((e) => !(e instanceof LifeboatError && e.code === 'cancelled')) ?? errors[0];
+      if (ctx.signal.aborted) throw new LifeboatError('cancelled');
+      throw (first as { err: unknown } | null)?.err ?? (diffs.status === 'rejected' ? diffs.reason : (xattrs as PromiseRejectedResult).reason);
     }
     for (const rel of xattrs.value) diffs.value.set(rel, (diffs.value.get(rel) ?? new Set()).add('xattrs'));
     return diffs.value;
