@@ -17,6 +17,7 @@ import type { DiskSizing } from '../../shared/restore-sizes';
 import { assertWritableTarget, claimTarget } from '../engine/drives/guard';
 import type { JobContext } from '../engine/job';
 import { compileWithSizing } from '../engine/restore/compile';
+import { basesOf } from '../engine/set/chain';
 import { runPlan } from '../engine/restore/execute';
 import { defaultMountRoot, measureTargets, removeMountRoot } from '../engine/restore/prepare';
 import { sourceDeviceOf } from '../engine/restore/targets';
@@ -92,7 +93,7 @@ export class RestorePlanner {
     // a partition it does not create (restore-size-unknown), one that must keep its size
     // (restore-size-locked), one below its data (restore-size-too-small), or sizes over the disk (target-too-small).
     const sizes = { ...(p.sizes ?? {}) };
-    const { plan, sizing } = compileWithSizing(set, { setDir, targets, clone: p.clone, mountRoot: defaultMountRoot(Object.values(p.targets)), sizes });
+    const { plan, sizing } = compileWithSizing(set, { setDir, targets, clone: p.clone, mountRoot: defaultMountRoot(Object.values(p.targets)), sizes, bases: basesOf(setDir) });
     sizingOf.set(plan, { sizing, sizes });
     const key = keyOf(p);
     this.plans.delete(key);

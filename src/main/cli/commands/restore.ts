@@ -25,6 +25,7 @@ import type { RestorePlan } from '../../../shared/restore-plan';
 import { stepTitle, warningText } from '../../../shared/restore-text';
 import { createJobContext } from '../../engine/job';
 import { readManifest } from '../../engine/set/read';
+import { basesOf } from '../../engine/set/chain';
 import { compilePlan } from '../../engine/restore/compile';
 import { runPlan } from '../../engine/restore/execute';
 import { commandLine } from '../../engine/restore/shell';
@@ -119,7 +120,7 @@ export const registerRestore: RegisterCommand = (program: Command, io, signal, s
       const pairs = assignTargets(recorded, list, maps);
       const targets = await measureTargets(pairs);
       const mountRoot = o.mountRoot ? resolve(o.mountRoot) : defaultMountRoot(Object.values(pairs));
-      const plan = compilePlan(set, { setDir, targets, clone: o.clone, mountRoot, sizes: parseSizes(io, set, o.size ?? []) });
+      const plan = compilePlan(set, { setDir, targets, clone: o.clone, mountRoot, sizes: parseSizes(io, set, o.size ?? []), bases: basesOf(setDir) });
 
       if (o.dryRun) {
         if (io.json) emitJson(io, { type: 'plan', plan });

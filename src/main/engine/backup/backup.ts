@@ -11,7 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { BackupSetSchema, SET_FORMAT_VERSION, type Archive, type BackupSet, type Compressor } from '../../../shared/backup-set';
 import { LifeboatError } from '../../../shared/errors';
 import { SpeedMeter } from '../../../shared/progress';
@@ -21,6 +21,7 @@ import { collectInventory, relativeMountpoint } from '../inventory/collect';
 import { throwIfCancelled, type JobContext } from '../job';
 import { formatSums, parseSums, type SumEntry } from '../set/sums';
 import { recordedScript } from '../restore/recorded';
+import { resolveChain } from '../set/chain';
 import { readManifest } from '../set/read';
 import { archiveFilesystem } from './archive-fs';
 import { archiveBase, chooseCompressor } from './compressors';
@@ -399,7 +400,10 @@ export async function runBackup(opts: BackupOptions, ctx: JobContext): Promise<B
     // runs. A layout the plan compiler cannot rebuild yet still gets a set (restorable by
     // hand and file by file), with the reason in the log rather than a failed backup.
     try {
-      put('restore.sh', recordedScript(manifest, { setDir: dest }));
+      // an incremental set's script restores its bases first, named beside "$LIFEBOAT_SET"
+      // (a base always lies beside the set: base-not-beside)
+      const bases = baseDir ? resolveChain(baseDir).map((l) => ({ dir: `${dest}/../${basename(l.dir)}`, set: l.manifest })) : undefined;
+      put('restore.sh', recordedScript(manifest, { setDir: dest, bases }));
     } catch (err) {
       if (err instanceof LifeboatError && err.code === 'dest-full') throw err;
       ctx.log(`no restore.sh: ${err instanceof Error ? err.message : String(err)}`);

@@ -44,6 +44,16 @@ export interface CompileOptions {
   sizes?: Record<string, number>;
   /** the source of new identities in clone mode */
   newUuid?: () => string;
+  /**
+   * What an incremental set stands on: its bases, oldest first (set/chain.ts's chain
+   * without the set itself). An incremental archive holds only what changed since its base,
+   * so each filesystem is restored base first, then every later archive in order, by
+   * `tar --listed-incremental=/dev/null`, which also deletes what a later set no longer had
+   * and follows renamed folders. A folder may hold "..": a set's restore.sh names its bases
+   * beside "$LIFEBOAT_SET". Required for an incremental set: without it the compiler refuses
+   * (restoring the changes alone lost every unchanged file).
+   */
+  bases?: Array<{ dir: string; set: BackupSet }>;
 }
 
 export const ESP_GPT = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B';
@@ -108,6 +118,15 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
   const rawOf = new Map<string, Archive>();
   for (const a of set.archives) (a.kind === 'raw' ? rawOf : archiveOf).set(a.device, a);
   const tarArchives = set.archives.filter((a) => a.kind !== 'raw');
+  if (set.kind.type === 'incremental' && opts.bases === undefined) throw new LifeboatError('set-invalid', { path: opts.setDir, detail: `its base set ${set.kind.base} was not found next to it` });
+  const bases = set.kind.type === 'incremental' ? (opts.bases ?? []) : [];
+  /** a filesystem's archives along the chain, base first, this set's last; each part named inside its set's folder */
+  const chainOf = (a: Archive) => [
+    ...bases.flatMap((b) => b.set.archives.filter((x) => x.kind !== 'raw' && x.mountpoint === a.mountpoint).map((x) => ({ dir: b.dir, archive: x, tool: b.set.compression.tool }))),
+    { dir: opts.setDir, archive: a, tool: set.compression.tool },
+  ];
+  // string joins, not posix.join: a base's folder may be "<set>/../<base>" (restore.sh)
+  const partPath = (dir: string, name: string) => `${dir.replace(/\/+$/, '')}/${name}`;
   for (const l of set.rawLeftOut) warnings.push({ code: 'raw-left-out', params: { device: l.device } });
   for (const w of layout.warnings) warnings.push({ code: 'layout', params: { ...w.params, code: w.code } });
   if (layout.crypt.length) warnings.push({ code: 'crypt-not-restored', params: { devices: layout.crypt.map((c) => c.device).join(', ') } });
@@ -310,7 +329,11 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
   }
 
   // --- check: nothing destructive runs before the set and the targets are proven good
-  const allParts = set.archives.flatMap((a) => a.parts);
+  // every part the plan reads, the bases' included
+  const allParts = [
+    ...bases.flatMap((b) => b.set.archives.filter((x) => x.kind !== 'raw' && tarArchives.some((a) => a.mountpoint === x.mountpoint)).flatMap((x) => x.parts.map((p) => ({ ...p, path: partPath(b.dir, p.name) })))),
+    ...set.archives.flatMap((a) => a.parts.map((p) => ({ ...p, path: partPath(opts.setDir, p.name) }))),
+  ];
   const partBytes = allParts.reduce((s, p) => s + p.size, 0);
   steps.push(
     step({
@@ -318,11 +341,11 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
       phase: 'check',
       title: text('steps.verifyParts', { count: allParts.length, bytes: partBytes }),
       argv: ['sha256sum', '-c', '-'],
-      stdin: allParts.map((p) => `${p.sha256}  ${posix.join(opts.setDir, p.name)}\n`).join(''),
+      stdin: allParts.map((p) => `${p.sha256}  ${p.path}\n`).join(''),
       destructive: false,
       weight: Math.max(1, partBytes / 4),
       native: 'verify-parts',
-      parts: allParts.map((p) => ({ path: posix.join(opts.setDir, p.name), size: p.size, sha256: p.sha256 })),
+      parts: allParts.map((p) => ({ path: p.path, size: p.size, sha256: p.sha256 })),
     }),
   );
   for (const t of targets) {
@@ -465,7 +488,10 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
       if (archiveOf.has(fs.device)) warnings.push({ code: 'fs-not-restored', params: { device: fs.device, mountpoint: fs.mountpoint ?? '' } });
       continue;
     }
-    const argv = mkfsArgv(fs, { device: dev, sizeBytes: devBytes.get(fs.device) ?? 0, uuid: fsUuid.get(fs.device), label: fs.label, files: archiveOf.get(fs.device)?.files });
+    // inodes for every file the chain may bring back (an incremental archive alone holds only the changed ones)
+    const own = archiveOf.get(fs.device);
+    const files = own ? chainOf(own).reduce((n, l) => n + (l.archive.files ?? 0), 0) : undefined;
+    const argv = mkfsArgv(fs, { device: dev, sizeBytes: devBytes.get(fs.device) ?? 0, uuid: fsUuid.get(fs.device), label: fs.label, files });
     if (!argv) {
       warnings.push({ code: 'fs-type-unsupported', params: { device: fs.device, fstype: fs.type } });
       continue;
@@ -496,20 +522,26 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
   }
   for (const a of restorable) {
     const dir = inside(opts.mountRoot, a.mountpoint);
-    const bytes = a.parts.reduce((s, p) => s + p.size, 0);
-    const decompress = decompressArgv(set.compression.tool);
-    steps.push(
-      step({
-        id: `extract.${a.id}`,
-        phase: 'extract',
-        title: text('steps.extract', { archive: a.id, mountpoint: a.mountpoint, bytes: a.bytesIn }),
-        argv: { pipeline: [...(decompress ? [decompress] : []), tarExtractArgv(a.tarFeatures, dir)], input: a.parts.map((p) => posix.join(opts.setDir, p.name)) },
-        destructive: true,
-        weight: Math.max(1, bytes),
-        native: 'extract',
-        archive: a.id,
-      }),
-    );
+    const chain = chainOf(a);
+    chain.forEach((link, k) => {
+      const last = k === chain.length - 1;
+      const bytes = link.archive.parts.reduce((s, p) => s + p.size, 0);
+      const decompress = decompressArgv(link.tool);
+      // an incremental chain is replayed as tar replays it: deletions and renames included
+      const tar = [...tarExtractArgv(link.archive.tarFeatures, dir), ...(chain.length > 1 ? ['--listed-incremental=/dev/null'] : [])];
+      steps.push(
+        step({
+          id: last ? `extract.${a.id}` : `extract.${a.id}.base${k + 1}`,
+          phase: 'extract',
+          title: text('steps.extract', { archive: link.archive.id, mountpoint: a.mountpoint, bytes: link.archive.bytesIn }),
+          argv: { pipeline: [...(decompress ? [decompress] : []), tar], input: link.archive.parts.map((p) => partPath(link.dir, p.name)) },
+          destructive: true,
+          weight: Math.max(1, bytes),
+          native: 'extract',
+          archive: link.archive.id,
+        }),
+      );
+    });
   }
 
   // --- the restored system must find its new identities

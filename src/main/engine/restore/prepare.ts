@@ -62,7 +62,9 @@ export function neededBytesByDisk(set: BackupSet): Record<string, number | null>
     targets[d.device] = { device: `/dev/lifeboat-probe${i}`, sizeBytes: Math.max(d.sizeBytes, 2 ** 40) * 4, sectorSize: d.table?.sectorsize ?? 512 };
   });
   try {
-    const plan = compilePlan(set, { setDir: '/probe', targets, mountRoot: '/probe/mnt' });
+    // the sizes come from the layout's used bytes (the whole filesystem, for an incremental set
+    // too): the bases' archives change nothing here
+    const plan = compilePlan(set, { setDir: '/probe', targets, mountRoot: '/probe/mnt', bases: [] });
     for (const t of plan.targets) out[t.source] = t.neededBytes;
   } catch {
     /* left null: restore.plan reports the real reason once targets are chosen */

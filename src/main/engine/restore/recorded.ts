@@ -7,15 +7,17 @@
  */
 import type { BackupSet } from '../../../shared/backup-set';
 import type { RestorePlan } from '../../../shared/restore-plan';
-import { compilePlan, type TargetSpec } from './compile';
+import { compilePlan, type CompileOptions, type TargetSpec } from './compile';
 import { renderShell } from './shell';
 
-export function recordedPlan(set: BackupSet, opts: { setDir: string; mountRoot?: string }): RestorePlan {
+type RecordedOptions = { setDir: string; mountRoot?: string; bases?: CompileOptions['bases'] };
+
+export function recordedPlan(set: BackupSet, opts: RecordedOptions): RestorePlan {
   const targets: Record<string, TargetSpec> = {};
   for (const d of set.layout.disks) targets[d.device] = { device: d.device, sizeBytes: d.sizeBytes, sectorSize: d.table?.sectorsize };
-  return compilePlan(set, { setDir: opts.setDir, targets, mountRoot: opts.mountRoot ?? '/mnt/lifeboat' });
+  return compilePlan(set, { setDir: opts.setDir, targets, mountRoot: opts.mountRoot ?? '/mnt/lifeboat', bases: opts.bases });
 }
 
-export function recordedScript(set: BackupSet, opts: { setDir: string; mountRoot?: string }): string {
+export function recordedScript(set: BackupSet, opts: RecordedOptions): string {
   return renderShell(recordedPlan(set, opts), { setVariable: true, targetVariables: true });
 }

@@ -47,3 +47,10 @@ export function resolveChain(setDirArg: string): ChainLink[] {
   }
   return chain;
 }
+
+/** What an incremental set stands on, oldest first, as the restore compiler wants it (`bases`); [] for a full set. */
+export function basesOf(setDir: string): Array<{ dir: string; set: BackupSet }> {
+  return resolveChain(setDir)
+    .slice(0, -1)
+    .map((l) => ({ dir: l.dir, set: l.manifest }));
+}
