@@ -93,6 +93,7 @@ export const ERROR_CODES = {
   'kernel-missing': 'refused',
   'modules-missing': 'refused',
   'media-part-too-big': 'refused',
+  'media-set-incremental': 'refused',
   'media-disc-too-small': 'refused',
   'media-data-fs-needs-usb': 'refused',
   // rehearsal

@@ -28,11 +28,15 @@ export async function checkSet(dir: string, signal?: AbortSignal, onFile?: (name
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new LifeboatError('set-invalid', { path: dir, detail: 'not a folder' });
   const manifest = join(dir, 'lifeboat.json');
   if (!existsSync(manifest)) throw new LifeboatError('set-invalid', { path: dir, detail: 'lifeboat.json is missing' });
+  let parsed: { kind?: { type?: string; base?: string } };
   try {
-    JSON.parse(readFileSync(manifest, 'utf8'));
+    parsed = JSON.parse(readFileSync(manifest, 'utf8'));
   } catch (err) {
     throw new LifeboatError('set-invalid', { path: dir, detail: `lifeboat.json: ${(err as Error).message}` });
   }
+  // media carry one set: an incremental one without its bases restores nothing whole (its
+  // restore.sh looks for them beside it and stops before erasing anything)
+  if (parsed.kind?.type === 'incremental') throw new LifeboatError('media-set-incremental', { path: dir, base: String(parsed.kind.base ?? '') });
   const sums = join(dir, 'SHA256SUMS');
   if (!existsSync(sums)) throw new LifeboatError('set-invalid', { path: dir, detail: 'SHA256SUMS is missing' });
   const lines = readFileSync(sums, 'utf8').split('\n').filter((l) => l.trim());

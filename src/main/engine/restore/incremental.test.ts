@@ -14,6 +14,7 @@ import { runCli as cli } from '../../../../test/util/cli';
 import { snapshotTree } from '../backup/tree-snapshot';
 import { readManifest } from '../set/read';
 import { compilePlan } from './compile';
+import { checkSet } from '../media/set-check';
 
 const MiB = 1024 * 1024;
 const sh = (cmd: string, ...args: string[]) => execFileSync('sh', ['-c', cmd, 'sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -108,6 +109,11 @@ describe.skipIf(skip)(`whole-system restore of an incremental chain (${skip ? lo
     const set = readManifest(sets.inc2);
     const targets = { [set.layout.disks[0].device]: { device: '/dev/lifeboat-none', sizeBytes: 1 << 30 } };
     expect(() => compilePlan(set, { setDir: sets.inc2, targets, mountRoot: '/mnt/x' })).toThrow(expect.objectContaining({ code: 'set-invalid' }));
+  });
+
+  it('rescue media are made from a full set, not from an incremental one whose bases they would lack', async () => {
+    await expect(checkSet(sets.inc2)).rejects.toMatchObject({ code: 'media-set-incremental', params: { base: readManifest(sets.inc1).id } });
+    await expect(checkSet(sets.full)).resolves.toMatchObject({ files: expect.any(Number) });
   });
 
   it('lifeboat restore of the last set gives back exactly the last state: unchanged, changed, deleted, added and renamed', async () => {
