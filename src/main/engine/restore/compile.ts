@@ -120,11 +120,22 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
   const tarArchives = set.archives.filter((a) => a.kind !== 'raw');
   if (set.kind.type === 'incremental' && opts.bases === undefined) throw new LifeboatError('set-invalid', { path: opts.setDir, detail: `its base set ${set.kind.base} was not found next to it` });
   const bases = set.kind.type === 'incremental' ? (opts.bases ?? []) : [];
-  /** a filesystem's archives along the chain, base first, this set's last; each part named inside its set's folder */
-  const chainOf = (a: Archive) => [
-    ...bases.flatMap((b) => b.set.archives.filter((x) => x.kind !== 'raw' && x.mountpoint === a.mountpoint).map((x) => ({ dir: b.dir, archive: x, tool: b.set.compression.tool }))),
-    { dir: opts.setDir, archive: a, tool: set.compression.tool },
-  ];
+  /**
+   * A filesystem's archives along the chain, base first, this set's last. Walked back from
+   * this set as backup chose each base archive (same mountpoint, same filesystem UUID when
+   * both are known, a snapshot to start from): where a set had none, its archive was a
+   * full one, and nothing older belongs to this filesystem's chain (a reformatted /home).
+   */
+  const chainOf = (a: Archive) => {
+    const links = [{ dir: opts.setDir, archive: a, tool: set.compression.tool }];
+    for (let k = bases.length - 1; k >= 0; k--) {
+      const head = links[0].archive;
+      const x = bases[k].set.archives.find((b) => b.kind !== 'raw' && b.mountpoint === head.mountpoint && b.snapshot && (!b.fsUuid || !head.fsUuid || b.fsUuid === head.fsUuid));
+      if (!x) break;
+      links.unshift({ dir: bases[k].dir, archive: x, tool: bases[k].set.compression.tool });
+    }
+    return links;
+  };
   // string joins, not posix.join: a base's folder may be "<set>/../<base>" (restore.sh)
   const partPath = (dir: string, name: string) => `${dir.replace(/\/+$/, '')}/${name}`;
   for (const l of set.rawLeftOut) warnings.push({ code: 'raw-left-out', params: { device: l.device } });
@@ -331,7 +342,7 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
   // --- check: nothing destructive runs before the set and the targets are proven good
   // every part the plan reads, the bases' included
   const allParts = [
-    ...bases.flatMap((b) => b.set.archives.filter((x) => x.kind !== 'raw' && tarArchives.some((a) => a.mountpoint === x.mountpoint)).flatMap((x) => x.parts.map((p) => ({ ...p, path: partPath(b.dir, p.name) })))),
+    ...tarArchives.flatMap((a) => chainOf(a).slice(0, -1)).flatMap((l) => l.archive.parts.map((p) => ({ ...p, path: partPath(l.dir, p.name) }))),
     ...set.archives.flatMap((a) => a.parts.map((p) => ({ ...p, path: partPath(opts.setDir, p.name) }))),
   ];
   const partBytes = allParts.reduce((s, p) => s + p.size, 0);

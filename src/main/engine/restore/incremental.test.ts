@@ -111,6 +111,20 @@ describe.skipIf(skip)(`whole-system restore of an incremental chain (${skip ? lo
     expect(() => compilePlan(set, { setDir: sets.inc2, targets, mountRoot: '/mnt/x' })).toThrow(expect.objectContaining({ code: 'set-invalid' }));
   });
 
+  it('a filesystem made anew between two sets (another UUID) starts its own chain: nothing older is extracted onto it', () => {
+    const set = readManifest(sets.inc2);
+    const bases = [sets.full, sets.inc1].map((dir) => ({ dir, set: readManifest(dir) }));
+    const targets = { [set.layout.disks[0].device]: { device: '/dev/lifeboat-none', sizeBytes: 1 << 30 } };
+    const extracts = (s: typeof set) => compilePlan(s, { setDir: sets.inc2, targets, mountRoot: '/mnt/x', bases }).steps.filter((st) => st.native === 'extract');
+    const chained = extracts(set);
+    expect(chained.map((st) => st.id)).toEqual(['extract.root.base1', 'extract.root.base2', 'extract.root']);
+    expect(JSON.stringify(chained[0].argv)).toContain(`${sets.full}/archives/`);
+    const reformatted = { ...set, archives: set.archives.map((a) => ({ ...a, fsUuid: '00000000-0000-4000-8000-000000000001' })) };
+    const alone = extracts(reformatted);
+    expect(alone.map((st) => st.id)).toEqual(['extract.root']);
+    expect(JSON.stringify(alone[0].argv)).not.toContain('--listed-incremental');
+  });
+
   it('rescue media are made from a full set, not from an incremental one whose bases they would lack', async () => {
     await expect(checkSet(sets.inc2)).rejects.toMatchObject({ code: 'media-set-incremental', params: { base: readManifest(sets.inc1).id } });
     await expect(checkSet(sets.full)).resolves.toMatchObject({ files: expect.any(Number) });
