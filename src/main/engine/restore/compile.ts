@@ -20,6 +20,7 @@ import { bootSteps } from './boot';
 import { BIOS_BOOT_GPT, biosBootDisks } from './boot-disks';
 import { sfdiskScript } from './sfdisk';
 import { decompressArgv, tarExtractArgv } from './extract-args';
+import { archiveChain } from '../set/chain';
 import { shq } from './quote';
 import { lvmClashSh } from './lvm-conflicts';
 import { mdClashSh, mdStopSh, type MdClaim } from './md-conflicts';
@@ -120,21 +121,10 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
   const tarArchives = set.archives.filter((a) => a.kind !== 'raw');
   if (set.kind.type === 'incremental' && opts.bases === undefined) throw new LifeboatError('set-invalid', { path: opts.setDir, detail: `its base set ${set.kind.base} was not found next to it` });
   const bases = set.kind.type === 'incremental' ? (opts.bases ?? []) : [];
-  /**
-   * A filesystem's archives along the chain, base first, this set's last. Walked back from
-   * this set as backup chose each base archive (same mountpoint, same filesystem UUID when
-   * both are known, a snapshot to start from): where a set had none, its archive was a
-   * full one, and nothing older belongs to this filesystem's chain (a reformatted /home).
-   */
+  /** a filesystem's archives along the chain, base first, this set's last (set/chain.ts archiveChain) */
   const chainOf = (a: Archive) => {
-    const links = [{ dir: opts.setDir, archive: a, tool: set.compression.tool }];
-    for (let k = bases.length - 1; k >= 0; k--) {
-      const head = links[0].archive;
-      const x = bases[k].set.archives.find((b) => b.kind !== 'raw' && b.mountpoint === head.mountpoint && b.snapshot && (!b.fsUuid || !head.fsUuid || b.fsUuid === head.fsUuid));
-      if (!x) break;
-      links.unshift({ dir: bases[k].dir, archive: x, tool: bases[k].set.compression.tool });
-    }
-    return links;
+    const dirs = [...bases.map((b) => ({ dir: b.dir, tool: b.set.compression.tool })), { dir: opts.setDir, tool: set.compression.tool }];
+    return archiveChain([...bases.map((b) => b.set), set], a).map(({ index, archive }) => ({ ...dirs[index], archive }));
   };
   // string joins, not posix.join: a base's folder may be "<set>/../<base>" (restore.sh)
   const partPath = (dir: string, name: string) => `${dir.replace(/\/+$/, '')}/${name}`;

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { BackupSet } from '../../../shared/backup-set';
+import type { Archive, BackupSet } from '../../../shared/backup-set';
 import { LifeboatError } from '../../../shared/errors';
 import { readManifest } from './read';
 
@@ -53,4 +53,22 @@ export function basesOf(setDir: string): Array<{ dir: string; set: BackupSet }> 
   return resolveChain(setDir)
     .slice(0, -1)
     .map((l) => ({ dir: l.dir, set: l.manifest }));
+}
+
+/**
+ * A filesystem's archives along a chain of sets (`sets` oldest first, the last one holding
+ * `head`), oldest first, each with its set's index. Walked back from the head as backup
+ * chose each base archive (same mountpoint, the same filesystem UUID when both are known, a
+ * snapshot to start from): where a set had none, the later archive was a full one and
+ * nothing older belongs to this filesystem (a /home made anew between two sets).
+ */
+export function archiveChain(sets: BackupSet[], head: Archive): Array<{ index: number; archive: Archive }> {
+  const out = [{ index: sets.length - 1, archive: head }];
+  for (let k = sets.length - 2; k >= 0; k--) {
+    const later = out[0].archive;
+    const x = sets[k].archives.find((b) => b.kind !== 'raw' && b.mountpoint === later.mountpoint && b.snapshot && (!b.fsUuid || !later.fsUuid || b.fsUuid === later.fsUuid));
+    if (!x) break;
+    out.unshift({ index: k, archive: x });
+  }
+  return out;
 }

@@ -18,7 +18,7 @@ import { LifeboatError } from '../../../shared/errors';
 import { chooseDecompressor } from '../backup/compressors';
 import { runPipeline } from '../restore/extract';
 import { createJobContext, type JobContext } from '../job';
-import { resolveChain, type ChainLink } from './chain';
+import { archiveChain, resolveChain, type ChainLink } from './chain';
 import { checkParts } from './parts';
 import { parseSums } from './sums';
 import { unescapeTar } from '../tar-quoting';
@@ -158,7 +158,11 @@ async function buildListing(chain: ChainLink[], ctx: JobContext): Promise<SetLis
   const raw = last.manifest.archives.filter((a) => a.kind === 'raw');
   if (raw.length) ctx.log(`raw partition images have no file list and are skipped: ${raw.map((a) => `${a.id} (${a.device})`).join(', ')}`);
   for (const head of last.manifest.archives.filter((a) => a.kind !== 'raw')) {
-    const archives: MountListing['archives'] = chain.flatMap((link) => link.manifest.archives.filter((a) => a.kind !== 'raw' && a.mountpoint === head.mountpoint).map((archive) => ({ link, archive })));
+    // the same archives a whole-system restore replays (a filesystem made anew starts its own chain)
+    const archives: MountListing['archives'] = archiveChain(
+      chain.map((l) => l.manifest),
+      head,
+    ).map(({ index, archive }) => ({ link: chain[index], archive }));
     const entries = new Map<string, SetEntry>();
     // folders renamed by a later set: an older archive's members take their final names
     const dirs = archives.length > 1 ? archives.map((a) => snapshotFolders(a.link, a.archive)) : [];
