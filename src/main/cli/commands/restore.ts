@@ -31,7 +31,7 @@ import { runPlan } from '../../engine/restore/execute';
 import { commandLine } from '../../engine/restore/shell';
 import { assignTargets, sourceDeviceOf } from '../../engine/restore/targets';
 import { defaultMountRoot, measureTargets, recordedOrder, removeMountRoot } from '../../engine/restore/prepare';
-import { claimTarget } from '../../engine/drives/guard';
+import { assertWritableTarget, claimTarget } from '../../engine/drives/guard';
 import { runFilesRestore } from './files';
 
 interface RestoreFlags {
@@ -118,6 +118,13 @@ export const registerRestore: RegisterCommand = (program: Command, io, signal, s
         throw new LifeboatError('invalid-request', { field: '--target', reason: io.t('restore:cli.tooManyTargets', { count: recorded.length, given: list.length + maps.length }) });
       }
       const pairs = assignTargets(recorded, list, maps);
+      // the drive guard's verdict before a target is measured (as the app's planner does): the
+      // system disk is refused as such (target-system, exit 2), not by whatever measuring it
+      // ran into; a dry run only prints, so it may be planned for any disk
+      if (!o.dryRun) {
+        const setSource = await sourceDeviceOf(setDir);
+        for (const dev of Object.values(pairs)) await assertWritableTarget(dev, { imageSize: null, imageSourceDevice: setSource, includeLoop: Boolean(o.includeLoop) });
+      }
       const targets = await measureTargets(pairs);
       const mountRoot = o.mountRoot ? resolve(o.mountRoot) : defaultMountRoot(Object.values(pairs));
       const plan = compilePlan(set, { setDir, targets, clone: o.clone, mountRoot, sizes: parseSizes(io, set, o.size ?? []), bases: basesOf(setDir) });

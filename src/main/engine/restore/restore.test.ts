@@ -410,13 +410,33 @@ describe.skipIf(skip)(`restore onto real loop disks (${skip ? loopSkipReason : '
     loops.push(target);
     writeFileSync(target.file, randomBytes(MiB), { flag: 'r+' });
     const before = fileHash(target.file);
-    const noYes = await cli(['restore', '--set', setDir, '--target', target.device, '--json']);
+    const noYes = await cli(['restore', '--set', setDir, '--target', target.device, '--include-loop', '--json']);
     expect(noYes.code).toBe(2);
     expect(noYes.lines.at(-1)).toMatchObject({ type: 'error', code: 'not-confirmed' });
-    const noLoop = await cli(['restore', '--set', setDir, '--target', target.device, '--yes', '--json']);
-    expect(noLoop.code).toBe(2);
-    expect(noLoop.lines.at(-1)).toMatchObject({ type: 'error', code: 'target-loop-not-allowed' });
+    // the drive guard answers before any question: nobody is asked to confirm a refused write
+    for (const yes of [['--yes'], []]) {
+      const noLoop = await cli(['restore', '--set', setDir, '--target', target.device, ...yes, '--json']);
+      expect(noLoop.code).toBe(2);
+      expect(noLoop.lines.at(-1)).toMatchObject({ type: 'error', code: 'target-loop-not-allowed' });
+    }
     expect(fileHash(target.file)).toBe(before);
+  }, 60_000);
+
+  // The disk holding this machine's / (whatever measuring it would run into: this VM refuses
+  // blockdev on it, which used to end the restore as tool-failed, exit 1)
+  it('CLI: refuses the running system\'s disk as a target, as such (target-system, exit 2), before measuring it', async (t) => {
+    const source = sh('findmnt -n -o SOURCE /').trim();
+    const parent = source.startsWith('/dev/') ? sh('lsblk -no PKNAME "$1"', source).trim().split('\n')[0] : '';
+    const disk = parent ? `/dev/${parent}` : source;
+    if (!disk.startsWith('/dev/') || sh('lsblk -dno TYPE "$1"', disk).trim() !== 'disk') {
+      console.warn(`system-disk refusal not tested: / is on ${source || 'no block device'}, not a disk`);
+      t.skip();
+      return;
+    }
+    const r = await cli(['restore', '--set', setDir, '--target', disk, '--yes', '--json']);
+    expect(r.code, r.out).toBe(2);
+    expect(r.last).toMatchObject({ type: 'error', code: 'target-system', params: { device: disk } });
+    expect(String(r.last.message)).toMatch(/root filesystem/);
   }, 60_000);
 
   // Both said something else before: "--target 2 > 1", and for a --map naming a disk the set
