@@ -123,7 +123,7 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
   const bases = set.kind.type === 'incremental' ? (opts.bases ?? []) : [];
   /** a filesystem's archives along the chain, base first, this set's last (set/chain.ts archiveChain) */
   const chainOf = (a: Archive) => {
-    const dirs = [...bases.map((b) => ({ dir: b.dir, tool: b.set.compression.tool })), { dir: opts.setDir, tool: set.compression.tool }];
+    const dirs = [...bases.map((b) => ({ dir: b.dir, tool: b.set.compression.tool, setId: b.set.id })), { dir: opts.setDir, tool: set.compression.tool, setId: set.id }];
     return archiveChain([...bases.map((b) => b.set), set], a).map(({ index, archive }) => ({ ...dirs[index], archive }));
   };
   // string joins, not posix.join: a base's folder may be "<set>/../<base>" (restore.sh)
@@ -534,7 +534,11 @@ export function compileWithSizing(set: BackupSet, opts: CompileOptions): { plan:
         step({
           id: last ? `extract.${a.id}` : `extract.${a.id}.base${k + 1}`,
           phase: 'extract',
-          title: text('steps.extract', { archive: link.archive.id, mountpoint: a.mountpoint, bytes: link.archive.bytesIn }),
+          // along a chain, which set each step reads (the archive's id is the same in all of them)
+          title:
+            chain.length > 1
+              ? text('steps.extractChain', { archive: link.archive.id, mountpoint: a.mountpoint, bytes: link.archive.bytesIn, set: link.setId, n: k + 1, count: chain.length })
+              : text('steps.extract', { archive: link.archive.id, mountpoint: a.mountpoint, bytes: link.archive.bytesIn }),
           argv: { pipeline: [...(decompress ? [decompress] : []), tar], input: link.archive.parts.map((p) => partPath(link.dir, p.name)) },
           destructive: true,
           weight: Math.max(1, bytes),

@@ -15,6 +15,8 @@ import { snapshotTree } from '../backup/tree-snapshot';
 import { readManifest } from '../set/read';
 import { compilePlan } from './compile';
 import { checkSet } from '../media/set-check';
+import { createI18n } from '../../../shared/i18n';
+import { stepTitle } from '../../../shared/restore-text';
 
 const MiB = 1024 * 1024;
 const sh = (cmd: string, ...args: string[]) => execFileSync('sh', ['-c', cmd, 'sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -111,7 +113,7 @@ describe.skipIf(skip)(`whole-system restore of an incremental chain (${skip ? lo
     expect(() => compilePlan(set, { setDir: sets.inc2, targets, mountRoot: '/mnt/x' })).toThrow(expect.objectContaining({ code: 'set-invalid' }));
   });
 
-  it('a filesystem made anew between two sets (another UUID) starts its own chain: nothing older is extracted onto it', () => {
+  it('a filesystem made anew between two sets (another UUID) starts its own chain: nothing older is extracted onto it', async () => {
     const set = readManifest(sets.inc2);
     const bases = [sets.full, sets.inc1].map((dir) => ({ dir, set: readManifest(dir) }));
     const targets = { [set.layout.disks[0].device]: { device: '/dev/lifeboat-none', sizeBytes: 1 << 30 } };
@@ -119,6 +121,9 @@ describe.skipIf(skip)(`whole-system restore of an incremental chain (${skip ? lo
     const chained = extracts(set);
     expect(chained.map((st) => st.id)).toEqual(['extract.root.base1', 'extract.root.base2', 'extract.root']);
     expect(JSON.stringify(chained[0].argv)).toContain(`${sets.full}/archives/`);
+    // each step says which set of the chain it reads
+    const { t } = await createI18n('en');
+    expect(stepTitle(t, 'en', chained[0])).toMatch(new RegExp(`^Restore the files of /, backup 1 of 3 \\(${readManifest(sets.full).id}, archive root, `));
     const reformatted = { ...set, archives: set.archives.map((a) => ({ ...a, fsUuid: '00000000-0000-4000-8000-000000000001' })) };
     const alone = extracts(reformatted);
     expect(alone.map((st) => st.id)).toEqual(['extract.root']);
