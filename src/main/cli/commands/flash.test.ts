@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir, type LoopDevice } from '../../../../test/util/loop';
 import { compress, fillPattern, makeDiskImage, MiB, sha256Of } from '../../../../test/flash/fixtures';
 import { runCli as cli } from '../../../../test/util/cli';
+import { systemDisk } from '../../../../test/util/system-disk';
 
 const loopOk = canUseLoop();
 const loops: LoopDevice[] = [];
@@ -39,6 +40,21 @@ describe.skipIf(!loopOk)(`lifeboat flash (skipped: ${loopSkipReason})`, () => {
     const size = statSync(raw).size;
     expect(sha256Of(a.device, size)).toBe(result.sha256);
     expect(sha256Of(b.device, size)).toBe(result.sha256);
+  });
+
+  // measured through sysfs, without opening it: this VM refuses blockdev on its system disk,
+  // which ended the flash as tool-failed (exit 1) before the guard could say why
+  it('refuses the running system\'s disk as such (target-system, exit 2)', async (t) => {
+    const sys = systemDisk();
+    if (sys.disk === null) {
+      console.warn(`system-disk refusal not tested: ${sys.reason}`);
+      t.skip();
+      return;
+    }
+    const disk = sys.disk;
+    const r = await cli(['flash', raw, disk, '--yes', '--json']);
+    expect(r.code, r.out).toBe(2);
+    expect(r.last).toMatchObject({ type: 'error', code: 'target-system', params: { device: disk } });
   });
 
   it('refuses with exit 2 and writes nothing: no --yes without a terminal, a loop device without --include-loop', async () => {

@@ -13,6 +13,7 @@ import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { LifeboatError, toErrorInfo, type ErrorInfo } from '../../../shared/errors';
 import { run } from '../run';
 import { ALIGN } from './aligned';
+import { deviceBytes } from '../drives/size';
 
 const { O_WRONLY, O_RDONLY, O_DIRECT, O_EXCL } = constants;
 
@@ -35,10 +36,7 @@ export async function describeTarget(device: string, allowFileTarget: boolean): 
   } catch {
     throw new LifeboatError('target-missing', { device });
   }
-  if (st.isBlockDevice()) {
-    const { stdout } = await run('blockdev', ['--getsize64', real]);
-    return { device, real, isFile: false, capacity: Number(stdout.trim()) };
-  }
+  if (st.isBlockDevice()) return { device, real, isFile: false, capacity: await deviceBytes(real) };
   if (st.isFile() && allowFileTarget) return { device, real, isFile: true, capacity: null };
   throw new LifeboatError('target-not-block-device', { device });
 }

@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { LifeboatError } from '../../../shared/errors';
 import type { TargetSpec } from './compile';
-import { run } from '../run';
+import { deviceBytes, deviceSectorSize } from '../drives/size';
 
 export async function measureTarget(device: string): Promise<TargetSpec> {
   try {
@@ -15,8 +15,8 @@ export async function measureTarget(device: string): Promise<TargetSpec> {
     if (err instanceof LifeboatError) throw err;
     throw new LifeboatError('target-missing', { device });
   }
-  const [size, ss] = await Promise.all([run('blockdev', ['--getsize64', device]), run('blockdev', ['--getss', device])]);
-  return { device, sizeBytes: Number(size.stdout.trim()), sectorSize: Number(ss.stdout.trim()) };
+  const [sizeBytes, sectorSize] = await Promise.all([deviceBytes(device), deviceSectorSize(device)]);
+  return { device, sizeBytes, sectorSize };
 }
 
 /** The block device holding a folder: the same answer the flash policy uses for an image. */
