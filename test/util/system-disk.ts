@@ -13,3 +13,12 @@ export function systemDisk(): { disk: string } | { disk: null; reason: string } 
   if (!disk.startsWith('/dev/') || sh('lsblk -dno TYPE "$1"', disk).trim() !== 'disk') return { disk: null, reason: `/ is on ${source || 'no block device'}, not a disk` };
   return { disk };
 }
+
+/** The system disk, or null after marking the test skipped and printing why. */
+export function systemDiskOrSkip(t: { skip: () => void }): string | null {
+  const sys = systemDisk();
+  if (sys.disk !== null) return sys.disk;
+  console.warn(`system-disk refusal not tested: ${sys.reason}`);
+  t.skip();
+  return null;
+}

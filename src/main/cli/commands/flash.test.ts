@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { canUseLoop, cleanupScratch, loopSkipReason, makeLoop, scratchDir, type LoopDevice } from '../../../../test/util/loop';
 import { compress, fillPattern, makeDiskImage, MiB, sha256Of } from '../../../../test/flash/fixtures';
 import { runCli as cli } from '../../../../test/util/cli';
-import { systemDisk } from '../../../../test/util/system-disk';
+import { systemDiskOrSkip } from '../../../../test/util/system-disk';
 
 const loopOk = canUseLoop();
 const loops: LoopDevice[] = [];
@@ -45,13 +45,8 @@ describe.skipIf(!loopOk)(`lifeboat flash (skipped: ${loopSkipReason})`, () => {
   // measured through sysfs, without opening it: this VM refuses blockdev on its system disk,
   // which ended the flash as tool-failed (exit 1) before the guard could say why
   it('refuses the running system\'s disk as such (target-system, exit 2)', async (t) => {
-    const sys = systemDisk();
-    if (sys.disk === null) {
-      console.warn(`system-disk refusal not tested: ${sys.reason}`);
-      t.skip();
-      return;
-    }
-    const disk = sys.disk;
+    const disk = systemDiskOrSkip(t);
+    if (!disk) return;
     const r = await cli(['flash', raw, disk, '--yes', '--json']);
     expect(r.code, r.out).toBe(2);
     expect(r.last).toMatchObject({ type: 'error', code: 'target-system', params: { device: disk } });

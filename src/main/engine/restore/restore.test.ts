@@ -25,7 +25,7 @@ import { mountsUnder, runPlan } from './execute';
 import { readTable } from './test-util';
 import { renderShell } from './shell';
 import { runCli as cli } from '../../../../test/util/cli';
-import { systemDisk } from '../../../../test/util/system-disk';
+import { systemDiskOrSkip } from '../../../../test/util/system-disk';
 
 
 const MiB = 1024 * 1024;
@@ -426,13 +426,8 @@ describe.skipIf(skip)(`restore onto real loop disks (${skip ? loopSkipReason : '
   // The disk holding this machine's / (whatever measuring it would run into: this VM refuses
   // blockdev on it, which used to end the restore as tool-failed, exit 1)
   it('CLI: refuses the running system\'s disk as a target, as such (target-system, exit 2), before measuring it', async (t) => {
-    const sys = systemDisk();
-    if (sys.disk === null) {
-      console.warn(`system-disk refusal not tested: ${sys.reason}`);
-      t.skip();
-      return;
-    }
-    const disk = sys.disk;
+    const disk = systemDiskOrSkip(t);
+    if (!disk) return;
     const r = await cli(['restore', '--set', setDir, '--target', disk, '--yes', '--json']);
     expect(r.code, r.out).toBe(2);
     expect(r.last).toMatchObject({ type: 'error', code: 'target-system', params: { device: disk } });
