@@ -308,22 +308,30 @@ async function readFileHead(path: string, max: number): Promise<Buffer> {
   }
 }
 
+/**
+ * Reads a decompressed stream to its end into one scratch buffer, over and over (the test
+ * allocates nothing per piece), and counts its bytes.
+ */
+async function countToEnd(reader: { read(buf: Buffer, offset: number, length: number): Promise<number> }, chunk: number, signal: AbortSignal): Promise<number> {
+  const scratch = Buffer.allocUnsafe(chunk);
+  let bytes = 0;
+  for (let n; (n = await reader.read(scratch, 0, scratch.length)) > 0; ) {
+    bytes += n;
+    if (signal.aborted) throw new LifeboatError('cancelled');
+  }
+  return bytes;
+}
+
 async function testGzip(path: string, signal: AbortSignal): Promise<number> {
   const reader = await openGunzipReader(path, signal);
-  let bytes = 0;
   if (reader) {
-    // Inflated into one scratch buffer, over and over: the test allocates nothing per piece.
-    const scratch = Buffer.allocUnsafe(INFLATE_CHUNK);
     try {
-      for (let n; (n = await reader.read(scratch, 0, scratch.length)) > 0; ) {
-        bytes += n;
-        if (signal.aborted) throw new LifeboatError('cancelled');
-      }
+      return await countToEnd(reader, INFLATE_CHUNK, signal);
     } finally {
       await reader.close();
     }
-    return bytes;
   }
+  let bytes = 0;
   const sink = new Writable({
     write: (chunk: Buffer, _enc, done) => {
       bytes += chunk.length;
@@ -347,13 +355,9 @@ async function testGzip(path: string, signal: AbortSignal): Promise<number> {
 async function testCounting(path: string, compression: 'bzip2', signal: AbortSignal): Promise<number | null> {
   const reader = await openDecompressedReader(path, compression, null, signal);
   if (!reader) return null;
-  const scratch = Buffer.allocUnsafe(READ_CHUNK);
-  let bytes = 0;
+  let bytes;
   try {
-    for (let n; (n = await reader.read(scratch, 0, scratch.length)) > 0; ) {
-      bytes += n;
-      if (signal.aborted) throw new LifeboatError('cancelled');
-    }
+    bytes = await countToEnd(reader, READ_CHUNK, signal);
     await reader.done;
   } catch (err) {
     reader.stop();
