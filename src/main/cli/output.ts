@@ -22,6 +22,16 @@ export interface CliIo {
 }
 
 /** One JSON line on stdout (--json). */
+/**
+ * A file name as one line of a terminal listing: a newline or another control character
+ * in a name would split the line or move the cursor, so those are written as tar and
+ * `ls -b` write them (\n, \t, \ooo), and a backslash doubled to keep that unambiguous.
+ */
+export function shownName(name: string): string {
+  const short: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\\': '\\\\' };
+  return name.replace(/[\x00-\x1f\x7f\\]/g, (c) => short[c] ?? `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
 export function emitJson(io: CliIo, obj: Record<string, unknown>): void {
   io.out(JSON.stringify(obj) + '\n');
 }

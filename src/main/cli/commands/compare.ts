@@ -6,19 +6,9 @@
 import type { Command } from 'commander';
 import type { TFunction } from 'i18next';
 import type { RegisterCommand } from './index';
-import { emitJson, progressPrinter, type CliIo } from '../output';
+import { emitJson, progressPrinter, shownName, type CliIo } from '../output';
 import { createJobContext } from '../../engine/job';
 import { compareSet } from '../../engine/set/compare';
-
-/**
- * A file name as one line of a terminal listing: a newline or another control character
- * in a name would split the line or move the cursor, so those are written as tar and
- * `ls -b` write them (\n, \t, \ooo), and a backslash doubled to keep that unambiguous.
- */
-export function shownName(name: string): string {
-  const short: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\\': '\\\\' };
-  return name.replace(/[\x00-\x1f\x7f\\]/g, (c) => short[c] ?? `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
-}
 
 /** Phase names of set reading commands live under `backup:<cmd>.phases`. */
 export function setPhasePrinter(io: CliIo, cmd: 'compare' | 'files') {

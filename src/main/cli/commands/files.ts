@@ -7,13 +7,13 @@
 import type { Command } from 'commander';
 import type { RegisterCommand } from './index';
 import type { CliIo } from '../output';
-import { emitJson } from '../output';
+import { emitJson, shownName } from '../output';
 import { confirmErase } from '../confirm';
 import { formatBytes } from '../../../shared/format';
 import { createJobContext } from '../../engine/job';
 import { checkSystemPath, listSet } from '../../engine/set/listing';
 import { isPattern, restoreFiles } from '../../engine/set/extract-files';
-import { setPhasePrinter, shownName } from './compare';
+import { setPhasePrinter } from './compare';
 
 export interface FilesRestoreFlags {
   set: string;

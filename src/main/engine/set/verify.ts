@@ -77,11 +77,10 @@ export async function verifySet(dirArg: string, ctx: JobContext): Promise<Verify
   // A stray file named like a part (a copy's leftover "root.tar.zst.003", an editor's
   // backup) is read by the hand restore's `cat archives/<id>.tar.zst.*` and garbles it.
   const bases = new Set(parts.map((p) => p.name.replace(/\.\d+$/, '')));
-  const listed = new Set(sums.map((s) => s.name));
   const inArchives = existsSync(join(dir, 'archives')) ? readdirSync(join(dir, 'archives')).map((f) => `archives/${f}`) : [];
   for (const f of inArchives) {
     const base = [...bases].find((b) => f.startsWith(b + '.'));
-    if (base && !listed.has(f)) throw new LifeboatError('set-invalid', { path: dir, detail: `${f} is not a part of the set, but \`cat ${base}.*\` would read it; move it away` });
+    if (base && !expected.has(f)) throw new LifeboatError('set-invalid', { path: dir, detail: `${f} is not a part of the set, but \`cat ${base}.*\` would read it; move it away` });
   }
 
   // files that are not archive parts (manifest, layout) are small: hash them directly
