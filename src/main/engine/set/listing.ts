@@ -22,7 +22,7 @@ import { archiveChain, resolveChain, type ChainLink } from './chain';
 import { checkParts } from './parts';
 import { parseSums } from './sums';
 import { unescapeTar } from '../tar-quoting';
-import { applyRenames, minimalRenames, renamesBetween, snapshotDirs, snapshotRecords, transformArgs, type Renames, type SnapshotDir } from './renames';
+import { applyRenames, minimalRenames, renamesBetween, snapshotRecords, transformArgs, type Renames, type SnapshotRecord } from './renames';
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
 
@@ -124,23 +124,16 @@ async function listArchive(link: ChainLink, archive: Archive, ctx: JobContext): 
 
 /** The paths a `--listed-incremental` snapshot (format 2) says existed, relative. */
 export function snapshotNames(body: Buffer): Set<string> {
+  return recordedNames(snapshotRecords(body));
+}
+
+function recordedNames(records: SnapshotRecord[]): Set<string> {
   const names = new Set<string>();
-  for (const { name, entries } of snapshotRecords(body)) {
+  for (const { name, entries } of records) {
     names.add(name);
     for (const e of entries) names.add(name ? `${name}/${e.slice(1)}` : e.slice(1));
   }
   return names;
-}
-
-function readSnapshot(link: ChainLink, archive: Archive): Set<string> | null {
-  if (!archive.snapshot) return null;
-  return snapshotNames(readCheckedSnapshot(link, archive.snapshot));
-}
-
-/** The folders an archive's snapshot records (checked against SHA256SUMS), or null without one. */
-function snapshotFolders(link: ChainLink, archive: Archive): SnapshotDir[] | null {
-  if (!archive.snapshot) return null;
-  return snapshotDirs(readCheckedSnapshot(link, archive.snapshot));
 }
 
 function readCheckedSnapshot(link: ChainLink, snapshot: string): Buffer {
@@ -164,20 +157,23 @@ async function buildListing(chain: ChainLink[], ctx: JobContext): Promise<SetLis
       head,
     ).map(({ index, archive }) => ({ link: chain[index], archive }));
     const entries = new Map<string, SetEntry>();
+    // only an incremental chain needs the snapshots (each read and checked once): a lone
+    // archive is its own truth
+    const records = archives.length > 1 ? archives.map((a) => (a.archive.snapshot ? snapshotRecords(readCheckedSnapshot(a.link, a.archive.snapshot)) : null)) : [];
     // folders renamed by a later set: an older archive's members take their final names
-    const dirs = archives.length > 1 ? archives.map((a) => snapshotFolders(a.link, a.archive)) : [];
-    const steps: Renames[] = dirs.map((d, k) => (k && d && dirs[k - 1] ? renamesBetween(dirs[k - 1]!, d) : new Map()));
+    const steps: Renames[] = records.map((d, k) => (k && d && records[k - 1] ? renamesBetween(records[k - 1]!, d) : new Map()));
     for (let i = 0; i < archives.length; i++) {
       const final = (path: string) => steps.slice(i + 1).reduce((p, r) => applyRenames(r, p), path);
       const renamed = steps.slice(i + 1).some((r) => r.size);
-      if (renamed) archives[i] = { ...archives[i], transform: transformArgs(minimalRenames((dirs[i] ?? []).map((d) => d.name), final)) };
+      if (renamed) archives[i] = { ...archives[i], transform: transformArgs(minimalRenames((records[i] ?? []).map((d) => d.name), final)) };
       for (const [rel, e] of await listArchive(archives[i].link, archives[i].archive, ctx)) {
         if (!renamed) entries.set(rel, { ...e, from: i });
         else entries.set(final(rel), { ...e, from: i, member: rel, target: e.type === 'hardlink' && e.target !== undefined ? final(e.target) : e.target });
       }
     }
-    // only an incremental chain needs the snapshot: a lone archive is its own truth
-    const alive = archives.length > 1 ? readSnapshot(last, head) : null;
+    // what the newest snapshot says exists (the chain's last archive is `head`)
+    const newest = records.at(-1);
+    const alive = newest ? recordedNames(newest) : null;
     if (alive) for (const rel of entries.keys()) if (!alive.has(rel)) entries.delete(rel);
     mounts.push({ mountpoint: head.mountpoint, archives, entries });
   }

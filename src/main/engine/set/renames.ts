@@ -49,11 +49,6 @@ export function snapshotRecords(body: Buffer): SnapshotRecord[] {
   return records;
 }
 
-/** The folders a snapshot records, with their device and inode. */
-export function snapshotDirs(body: Buffer): SnapshotDir[] {
-  return snapshotRecords(body).map(({ name, key }) => ({ name, key }));
-}
-
 /** The folders of `before` found in `after` under another name (same device and inode), old → new. */
 export function renamesBetween(before: SnapshotDir[], after: SnapshotDir[]): Renames {
   const byKey = new Map(before.map((d) => [d.key, d.name]));
