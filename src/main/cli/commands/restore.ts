@@ -121,8 +121,9 @@ export const registerRestore: RegisterCommand = (program: Command, io, signal, s
       // the drive guard's verdict before a target is measured (as the app's planner does): the
       // system disk is refused as such (target-system, exit 2), not by whatever measuring it
       // ran into; a dry run only prints, so it may be planned for any disk
+      // the disk the set is read from: never a target (asked once, for this check and the run's guard)
+      const setSource = o.dryRun ? null : await sourceDeviceOf(setDir);
       if (!o.dryRun) {
-        const setSource = await sourceDeviceOf(setDir);
         for (const dev of Object.values(pairs)) await assertWritableTarget(dev, { imageSize: null, imageSourceDevice: setSource, includeLoop: Boolean(o.includeLoop) });
       }
       const targets = await measureTargets(pairs);
@@ -142,7 +143,6 @@ export const registerRestore: RegisterCommand = (program: Command, io, signal, s
         await confirmErase(io, { question: io.t('restore:cli.confirm', { devices }), signal });
       }
 
-      const setSource = await sourceDeviceOf(setDir);
       const needed = new Map(plan.targets.map((t) => [t.device, t.neededBytes]));
       const printer = io.json ? progressPrinter(io) : null;
       let lastStep = '';
