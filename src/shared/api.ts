@@ -12,7 +12,7 @@ import type { Drive } from './drive';
 import type { ErrorInfo } from './errors';
 import type { FlashResult, ImageInfo } from './image';
 import type { JobKind, JobProgress } from './progress';
-import { COMPRESSORS } from './backup-set';
+import { COMPRESSORS, MIN_SPLIT } from './backup-set';
 import type { DoctorReport, InventoryView, MadeMedia, MadeSet, StickInfo } from './media-make';
 import { FOLDER_SIZES_MAX_BUDGET_MS, type FolderSizes } from './folder-sizes';
 import { COMPRESSION_ESTIMATE_MAX_BUDGET_MS, type CompressionEstimate } from './compression-estimate';
@@ -90,7 +90,7 @@ export const mediaMakeRequest = z
     compress: z.enum(COMPRESSORS),
     level: z.number().int().min(0).max(22).optional(),
     /** bytes per part; at least 1 MiB, so a typo cannot make millions of parts */
-    split: z.number().int().min(1024 * 1024).max(Number.MAX_SAFE_INTEGER).optional(),
+    split: z.number().int().min(MIN_SPLIT).max(Number.MAX_SAFE_INTEGER).optional(),
     /** root-relative paths or patterns; one tar --exclude each, so no NUL or line breaks */
     excludes: z
       .array(z.string().min(1).max(1024).refine((p) => !/[\0\n\r]/.test(p), { message: 'no control characters' }))

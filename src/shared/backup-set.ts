@@ -11,6 +11,14 @@ import { LayoutSchema } from './layout';
 
 export const SET_FORMAT_VERSION = 1;
 
+/**
+ * The smallest archive part a person may ask for, in the app's requests and profiles and on
+ * the command line: `--split 1` made one file per byte (1.7 million files for a 3 MB
+ * archive, and a cancel that then took a quarter of an hour to remove them). The engine
+ * itself takes smaller parts: tests use them to get several parts cheaply.
+ */
+export const MIN_SPLIT = 1024 * 1024;
+
 export const COMPRESSORS = ['zstd', 'gzip', 'xz', 'bzip2', 'lz4', 'none'] as const;
 export type Compressor = (typeof COMPRESSORS)[number];
 

@@ -10,7 +10,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Language, RequestOf, Transport } from '../../shared/api';
-import type { Compressor } from '../../shared/backup-set';
+import { MIN_SPLIT, type Compressor } from '../../shared/backup-set';
 import type { ErrorInfo } from '../../shared/errors';
 import { parseSize } from '../../shared/format';
 import type { MediaMakeRequest } from '../../shared/profile';
@@ -336,7 +336,7 @@ export function stickChoices(drives: Drive[] | null): Drive[] {
 export function splitBytes(s: Pick<MediaState, 'split' | 'customSplit'>): number | null {
   if (s.split === 'custom') {
     const n = parseSize(s.customSplit);
-    return n !== null && n >= 1024 * 1024 ? n : null;
+    return n !== null && n >= MIN_SPLIT ? n : null;
   }
   const text = SPLIT_CHOICES[s.split];
   return text === null ? NO_SPLIT : parseSize(text);

@@ -38,13 +38,6 @@ import { NetDestSyntaxError, parseNetDest, type SmbCredentials } from '../../../
 export const SPLIT_PRESETS: Record<string, string> = { cd: '700M', dvd: '4480M', fat32: '4G-1' };
 /** Without --split, parts are 4 GiB - 1: every filesystem a set may land on (FAT32 too) can hold them. */
 export const DEFAULT_SPLIT = 4 * 1024 ** 3 - 1;
-/**
- * The smallest part a person may ask for: what the app's request and profile schemas allow,
- * checked by the CLI too — `--split 1` made one file per byte (1.7 million files for a
- * 3 MB archive, and a cancel that then took a quarter of an hour to remove them). Tests
- * call the engine with smaller parts to get several of them cheaply.
- */
-export const MIN_SPLIT = 1024 * 1024;
 
 export interface BackupOptions {
   dest: string;
